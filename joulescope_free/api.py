@@ -1,0 +1,375 @@
+"""The estimate chain: model analysis -> cycles -> power -> duty cycle -> battery.
+
+Each step is a plain function of the previous step's output, so the chain can be entered part-way: ``estimate``
+takes a .tflite path, its bytes, or an analysis already made (``jf.analyze`` result or ``ModelAnalysis``).
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import UserError
+from .report.export import json_dumps
+
+__all__ = ["analyze", "estimate", "sweep", "Estimate", "InferenceCost"]
+
+
+# ------------------------------------------------------------------------------------------------ analysis
+def _analysis(model):
+    """A ModelAnalysis from a path, bytes or an existing analysis (or the DataFrame ``analyze`` returns)."""
+    from .model.analysis import ModelAnalysis, analyze_bytes, analyze_path
+
+    if isinstance(model, ModelAnalysis):
+        return model
+    if isinstance(model, pd.DataFrame) and isinstance(model.attrs.get("analysis"), ModelAnalysis):
+        return model.attrs["analysis"]
+    if isinstance(model, (bytes, bytearray)):
+        return analyze_bytes(bytes(model))
+    if isinstance(model, (str, Path)):
+        path = Path(model)
+        try:
+            stat = path.stat()
+            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return analyze_path(path)  # raises the proper UserError
+        return _cached_analysis(key) if path.suffix.lower() == ".tflite" else analyze_path(path)
+    raise UserError(f"model must be a .tflite path, its bytes or an analysis, not {type(model).__name__}")
+
+
+@lru_cache(maxsize=32)
+def _cached_analysis(key):
+    from .model.analysis import analyze_path
+
+    return analyze_path(Path(key[0]))
+
+
+def analyze(model) -> pd.DataFrame:
+    """The layer table of a model (one row per operator). ``.attrs`` carries ``summary``, ``warnings``, ``model``."""
+    result = _analysis(model)
+    layers = result.layers.copy()
+    layers.attrs = {"summary": dict(result.summary), "warnings": list(result.warnings),
+                    "model": result.to_dict()["model"], "analysis": result}
+    return layers
+
+
+# ------------------------------------------------------------------------------------------------ target
+def _resolve_target(mcu, runtime, clock_mhz, supply_v):
+    from .hardware.catalog import Mcu, load_mcu
+    from .hardware.runtimes import load_core, load_runtime
+
+    part = mcu if isinstance(mcu, Mcu) else load_mcu(str(mcu))
+    rt = load_runtime(runtime or part.default_runtime)
+    if rt.cores and part.core not in rt.cores:
+        from .hardware.runtimes import list_runtimes
+
+        fitting = [r.id for r in list_runtimes() if part.core in r.cores]
+        raise UserError(f"runtime '{rt.id}' does not run on {part.core} ({part.id}); "
+                        f"runtimes for {part.core}: {', '.join(fitting) or 'none'}")
+    core = load_core(part.core)
+    if clock_mhz is None:
+        clock_hz = part.default_clock_hz
+    else:
+        try:
+            clock_hz = float(clock_mhz) * 1e6
+        except (TypeError, ValueError):
+            raise UserError(f"--clock-mhz must be a number of MHz, not '{clock_mhz}'") from None
+        if not clock_hz > 0 or math.isinf(clock_hz):
+            raise UserError(f"clock must be positive, got {clock_mhz} MHz")
+        if clock_hz > part.max_clock_hz * (1 + 1e-9):
+            raise UserError(f"clock {clock_mhz:g} MHz is above the {part.id} maximum of "
+                            f"{part.max_clock_hz / 1e6:g} MHz; use --clock-mhz up to {part.max_clock_hz / 1e6:g}")
+    if supply_v is not None:
+        try:
+            supply_v = float(supply_v)
+        except (TypeError, ValueError):
+            raise UserError(f"--supply-v must be a number of volts, not '{supply_v}'") from None
+        lo, hi = part.supply_min_v, part.supply_max_v
+        if not (lo - 1e-9 <= supply_v <= hi + 1e-9):
+            raise UserError(f"supply {supply_v:g} V is outside the {part.id} range {lo:g}-{hi:g} V; "
+                            f"use --supply-v between {lo:g} and {hi:g}")
+    return part, rt, core, clock_hz, supply_v
+
+
+# ------------------------------------------------------------------------------------------------ inference
+@dataclass(frozen=True)
+class InferenceCost:
+    """One inference on the target: what the duty model needs."""
+
+    latency_s: float
+    energy_j: float
+    supply_v: float
+    clock_hz: float
+    run_current_a: float          # supply current while running at clock_hz (wake-up, busy phases)
+    current_a: float              # supply current during inference
+
+
+def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None):
+    from .hardware.cycles import inference_cycles, layer_arrays
+    from .hardware.power import inference_power
+
+    arrays = getattr(analysis, "_layer_arrays", None)
+    if arrays is None:
+        arrays = layer_arrays(analysis.layers)
+        try:
+            analysis._layer_arrays = arrays  # computed once per model (sweeps call this many times)
+        except AttributeError:
+            pass
+    per_layer, total_cycles = inference_cycles(arrays, rt, core, part, clock_hz)
+    latency_scale = calibration.latency_scale if calibration else 1.0
+    power = inference_power(part, rt, clock_hz, supply_v)
+    current = power.current_a * (calibration.current_scale if calibration else 1.0)
+    latency_s = total_cycles / clock_hz * latency_scale
+    layers = analysis.layers.copy()
+    layers["cycles"] = per_layer["cycles"].to_numpy() * latency_scale
+    layers["memory_cycles"] = per_layer["memory_cycles"].to_numpy() * latency_scale
+    layers["latency_s"] = layers["cycles"] / clock_hz
+    layers["energy_j"] = layers["latency_s"] * current * supply_v
+    cost = InferenceCost(latency_s=latency_s, energy_j=latency_s * current * supply_v, supply_v=supply_v,
+                         clock_hz=clock_hz, run_current_a=power.run_current_a, current_a=current)
+    return cost, layers, total_cycles * latency_scale, power
+
+
+# ------------------------------------------------------------------------------------------------ result
+@dataclass
+class Estimate:
+    """What ``estimate`` returns: pandas objects plus the JSON/Excel writers."""
+
+    model: dict
+    target: dict
+    summary: pd.Series
+    layers: pd.DataFrame
+    phases: pd.DataFrame
+    battery: dict | None
+    assumptions: list
+    warnings: list
+    drivers: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "target": self.target, "summary": self.summary.to_dict(),
+                "layers": self.layers, "phases": self.phases, "battery": self.battery,
+                "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
+
+    def to_json(self) -> str:
+        return json_dumps(self.to_dict())
+
+    def to_excel(self, path) -> Path:
+        from .report.xlsx import write_workbook
+
+        return write_workbook(self, Path(path))
+
+    def __repr__(self) -> str:  # short, for notebooks
+        s = self.summary
+        return (f"Estimate({self.target['mcu']}/{self.target['runtime']} @ {self.target['clock_hz'] / 1e6:g} MHz: "
+                f"{s['latency_s'] * 1e3:.3g} ms, {s['energy_per_inference_j'] * 1e6:.3g} µJ per inference)")
+
+
+def _load_calibration(power_model, part, rt, assumptions, warnings):
+    if power_model is None:
+        return None
+    from .measure.calibrate import Calibration, load_calibration
+
+    cal = power_model if isinstance(power_model, Calibration) else load_calibration(power_model)
+    if cal.mcu and cal.mcu != part.id:
+        raise UserError(f"power model {getattr(cal, 'path', '')} was calibrated on '{cal.mcu}', not '{part.id}'; "
+                        f"use --mcu {cal.mcu} or calibrate this board")
+    if cal.runtime and cal.runtime.split("@")[0] != rt.id:
+        warnings.append(f"power model was calibrated with runtime {cal.runtime}, estimate uses {rt.label}")
+    src = getattr(cal, "path", "") or "calibration"
+    assumptions.append(f"measured: inference duration x {cal.latency_scale:.3f} and current x "
+                       f"{cal.current_scale:.3f} from {src}")
+    if cal.sleep_current_a is not None:
+        assumptions.append(f"measured: sleep current {cal.sleep_current_a * 1e6:.3g} µA from {src}")
+    return cal
+
+
+def _dedupe(lines: Iterable[str]) -> list:
+    seen, out = set(), []
+    for line in lines:
+        if line and line not in seen:
+            seen.add(line)
+            out.append(line)
+    return out
+
+
+def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
+             supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
+             regulator=None, power_model=None) -> Estimate:
+    """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
+
+    model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
+    (default: the part's); clock_mhz [MHz]; supply_v [V] (default: the battery's voltage when a battery feeds the
+    MCU directly, else the part's default); duty: rate such as ``"1/min"`` or a rate in Hz; profile: shipped id or
+    TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML.
+    """
+    analysis = _analysis(model)
+    part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v)
+    assumptions: list = []
+    warnings: list = list(analysis.warnings)
+
+    prof = None
+    if profile is not None:
+        from .usage.profiles import load_profile
+
+        prof = load_profile(profile)
+    rate_hz = None
+    if duty is not None:
+        if isinstance(duty, (int, float)):
+            rate_hz = float(duty)
+            if not rate_hz > 0:
+                raise UserError(f"duty rate must be positive, got {duty}")
+        else:
+            from .usage.duty import parse_rate
+
+            rate_hz = parse_rate(str(duty))
+    elif prof is not None and prof.rate_hz is not None:
+        rate_hz = prof.rate_hz
+    batt = None
+    battery_spec = battery if battery is not None else (prof.battery if prof is not None else None)
+    if battery_spec is not None:
+        from .usage.battery import load_battery
+
+        batt = load_battery(battery_spec)
+    reg = None
+    reg_spec = regulator if regulator is not None else (prof.regulator if prof is not None else None)
+    if reg_spec is not None or batt is not None:
+        from .usage.regulator import load_regulator
+
+        reg = load_regulator(reg_spec if reg_spec is not None else "none")
+
+    # supply voltage: explicit > battery straight to the MCU > the part's default
+    supply = explicit_supply
+    if supply is None:
+        supply = part.supply_default_v
+        if batt is not None and getattr(reg, "kind", "none") == "none":
+            if part.supply_min_v <= batt.nominal_v <= part.supply_max_v:
+                supply = batt.nominal_v
+                assumptions.append(f"supply = battery nominal {batt.nominal_v:g} V (no regulator)")
+            else:
+                warnings.append(f"battery {batt.id} ({batt.nominal_v:g} V) is outside the {part.id} supply range "
+                                f"{part.supply_min_v:g}-{part.supply_max_v:g} V: it needs a regulator "
+                                f"(profile [regulator] or regulator=...); estimating at {supply:g} V")
+
+    calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
+    cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration)
+
+    s = dict(analysis.summary)
+    # the runtime decides the overheads: interpreter state in RAM, its code in flash
+    ram_needed = int(s.get("arena_bytes", 0)) + rt.ram_overhead_bytes
+    flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + rt.flash_overhead_bytes
+    s.update({"runtime_overhead_bytes": rt.ram_overhead_bytes, "code_bytes": rt.flash_overhead_bytes,
+              "peak_ram_bytes": ram_needed, "flash_bytes": flash_needed})
+    ram_available = part.sram_bytes + part.tcm_bytes
+    fits_ram = ram_needed <= ram_available
+    fits_flash = True if part.flash_bytes == 0 else flash_needed <= part.flash_bytes
+    if not fits_ram:
+        warnings.append(f"does not fit RAM: needs {ram_needed / 1024:.0f} KiB (arena + {rt.id} overhead), "
+                        f"{part.id} has {ram_available / 1024:.0f} KiB")
+    if not fits_flash:
+        warnings.append(f"does not fit flash: needs {flash_needed / 1024:.0f} KiB (weights + {rt.id} code), "
+                        f"{part.id} has {part.flash_bytes / 1024:.0f} KiB")
+    if part.flash_bytes == 0:
+        assumptions.append(f"{part.id} has no on-die flash: weights stream from external flash "
+                           f"(fits_flash assumes a large enough external part)")
+    s.update({
+        "cycles": total_cycles,
+        "latency_s": cost.latency_s,
+        "energy_per_inference_j": cost.energy_j,
+        "inference_power_w": cost.current_a * supply,
+        "inference_current_a": cost.current_a,
+        "clock_hz": clock_hz,
+        "supply_v": supply,
+        "fits_ram": fits_ram,
+        "fits_flash": fits_flash,
+        "ram_available_bytes": ram_available,
+        "flash_available_bytes": part.flash_bytes,
+    })
+    assumptions += list(part.assumptions) + list(core.assumptions) + list(rt.assumptions) + list(power.assumptions)
+    if not analysis.layers["supported"].all():
+        warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")
+
+    phases = pd.DataFrame(columns=["name", "rate_hz", "duration_s", "current_a", "energy_j", "average_current_a", "share"])
+    battery_info, drivers = None, []
+    if rate_hz is not None or prof is not None:
+        from .usage.lifetime import duty_cycle
+
+        mcu_for_duty = part
+        if calibration is not None and calibration.sleep_current_a is not None:
+            mcu_for_duty = _with_measured_sleep(part, calibration.sleep_current_a)
+        if rate_hz is None:
+            raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
+        duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof, battery=batt, regulator=reg,
+                                 supply_v=supply, ram_needed_bytes=ram_needed)
+        phases = duty_result.phases
+        s.update(duty_result.summary)
+        battery_info = duty_result.battery
+        assumptions += list(duty_result.assumptions)
+        warnings += list(duty_result.warnings)
+        drivers = list(duty_result.drivers)
+
+    target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label,
+              "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
+              "power_model": str(power_model) if power_model is not None else None}
+    model_info = analysis.to_dict()["model"]
+    return Estimate(model=model_info, target=target, summary=pd.Series(s, dtype=object), layers=layers,
+                    phases=phases, battery=battery_info, assumptions=_dedupe(assumptions),
+                    warnings=_dedupe(warnings), drivers=drivers)
+
+
+def _with_measured_sleep(part, sleep_current_a):
+    """The part with every sleep mode's current replaced by a measured baseline."""
+    import dataclasses
+
+    modes = tuple(dataclasses.replace(m, current_a=sleep_current_a, name=f"{m.name} (measured baseline)")
+                  for m in part.sleep_modes)
+    return dataclasses.replace(part, sleep_modes=modes)
+
+
+# ------------------------------------------------------------------------------------------------ sweep
+def _as_list(value) -> list:
+    if value is None:
+        return [None]
+    if isinstance(value, (str, bytes, Path, int, float, dict)):
+        return [value]
+    return list(value) or [None]
+
+
+SWEEP_COLUMNS = ["model", "mcu", "runtime", "clock_hz", "supply_v", "duty", "battery", "latency_s",
+                 "energy_per_inference_j", "inference_power_w", "peak_ram_bytes", "fits_ram", "fits_flash",
+                 "average_current_a", "battery_life_days", "battery_life_months", "error"]
+
+
+def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, battery=None, profile=None,
+          errors: str = "record") -> pd.DataFrame:
+    """One row per combination of the given lists (each model analysed once).
+
+    A combination that is invalid (a runtime that does not run on that core, a clock above the part's maximum)
+    gives a row whose ``error`` column says why, unless ``errors="raise"``.
+    """
+    model_list = _as_list(models)
+    analyses = {i: _analysis(m) for i, m in enumerate(model_list)}
+    rows = []
+    for (mi, m), part, rt, clk, sv, dt, bt, pf in itertools.product(
+            enumerate(model_list), _as_list(mcu), _as_list(runtime), _as_list(clock_mhz), _as_list(supply_v),
+            _as_list(duty), _as_list(battery), _as_list(profile)):
+        row = {"model": str(m) if not isinstance(m, (bytes, bytearray)) else "<bytes>", "mcu": getattr(part, "id", part),
+               "runtime": rt, "duty": dt, "battery": bt if not isinstance(bt, dict) else "inline"}
+        try:
+            r = estimate(analyses[mi], part, runtime=rt, clock_mhz=clk, supply_v=sv, duty=dt, battery=bt, profile=pf)
+        except UserError as exc:
+            if errors == "raise":
+                raise
+            row["error"] = str(exc)
+            rows.append(row)
+            continue
+        s = r.summary
+        row.update({k: s.get(k) for k in SWEEP_COLUMNS if k in s.index})
+        row.update({"runtime": r.target["runtime"], "clock_hz": r.target["clock_hz"], "supply_v": r.target["supply_v"],
+                    "error": None})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

@@ -1,0 +1,235 @@
+"""The ``energy`` command: a thin typer app over the public API. Each command parses its flags, calls the
+library and renders the result; every bad input becomes one line on stderr and exit status 2."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+from .errors import UserError
+
+EXAMPLES = """\
+Examples:
+
+  energy analyze model.tflite                         per-layer MACs, bytes, arena
+
+  energy estimate model.tflite --mcu nrf52840 --duty 1/min --battery cr2032
+
+  energy estimate model.tflite --mcu stm32l4r5 --runtime x-cube-ai@8.1 --clock-mhz 80 --json
+
+  energy measure trace.jls --plot trace.png           bursts and energy from a real trace
+
+  energy mcus | energy runtimes | energy profiles | energy batteries
+"""
+
+app = typer.Typer(
+    name="energy",
+    help="What a quantized neural network costs on a microcontroller: latency, energy per inference, "
+    "peak RAM, average current and battery life.\n\n" + EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"joulescope_free {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+):
+    """What a quantized neural network costs on a microcontroller."""
+
+
+def _emit_json(text: str, out: Optional[Path] = None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        from .report.export import write_text_safely
+
+        write_text_safely(out, text)
+
+
+# --------------------------------------------------------------------------------------------- analyze
+@app.command()
+def analyze(
+    model: Path = typer.Argument(..., help="A .tflite file (or .keras/.h5/SavedModel folder with the tf extra)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
+    keep_tflite: Optional[Path] = typer.Option(None, "--keep-tflite", help="Save the converted .tflite (Keras input)."),
+):
+    """Per-layer MACs, weights, bytes moved and the activation arena of a model."""
+    from .model.analysis import analyze_path
+    from .report.analysis import render_analysis
+
+    result = analyze_path(model, keep_tflite=keep_tflite)
+    if csv is not None:
+        from .report.export import write_csv_safely
+
+        write_csv_safely(csv, result.layers)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        render_analysis(result)
+
+
+# --------------------------------------------------------------------------------------------- estimate
+@app.command()
+def estimate(
+    model: Path = typer.Argument(..., help="A .tflite file (or a Keras model with the tf extra)."),
+    mcu: str = typer.Option(..., "--mcu", help="MCU id or generic core (see `energy mcus`)."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="Runtime id, optionally @version (see `energy runtimes`)."),
+    clock_mhz: Optional[float] = typer.Option(None, "--clock-mhz", help="Core clock in MHz (default: the part's default)."),
+    supply_v: Optional[float] = typer.Option(None, "--supply-v", help="Supply voltage in V (default: the part's default)."),
+    duty: Optional[str] = typer.Option(None, "--duty", help="Inference rate: 1/min, 10/s, 2Hz, 'every 10 min', continuous."),
+    profile: Optional[str] = typer.Option(None, "--profile", help="Duty profile id or TOML file (see `energy profiles`)."),
+    battery: Optional[str] = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 or 2xaa-alkaline (see `energy batteries`)."),
+    power_model: Optional[Path] = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
+    xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
+):
+    """Latency, energy per inference, RAM fit and (with --duty/--profile) battery life on a named MCU."""
+    from .api import estimate as run_estimate
+    from .report.estimate import render_estimate
+
+    result = run_estimate(
+        model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
+        profile=profile, battery=battery, power_model=power_model,
+    )
+    if xlsx is not None:
+        result.to_excel(xlsx)
+    if csv is not None:
+        from .report.export import write_csv_safely
+
+        write_csv_safely(csv, result.layers)
+    if as_json:
+        _emit_json(result.to_json())
+    else:
+        render_estimate(result)
+
+
+# --------------------------------------------------------------------------------------------- catalogs
+@app.command()
+def mcus(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List the MCU catalog (power_models/mcus)."""
+    from .hardware.catalog import list_mcus
+    from .report.catalog import render_mcus, mcus_json
+
+    items = list_mcus()
+    _emit_json(mcus_json(items)) if as_json else render_mcus(items)
+
+
+@app.command()
+def runtimes(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List the inference runtimes and the cores they run on."""
+    from .hardware.runtimes import list_runtimes
+    from .report.catalog import render_runtimes, runtimes_json
+
+    items = list_runtimes()
+    _emit_json(runtimes_json(items)) if as_json else render_runtimes(items)
+
+
+@app.command()
+def profiles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List the shipped duty profiles."""
+    from .usage.profiles import list_profiles
+    from .report.usage import render_profiles, profiles_json
+
+    items = list_profiles()
+    _emit_json(profiles_json(items)) if as_json else render_profiles(items)
+
+
+@app.command()
+def batteries(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List the batteries (prefix an id with Nx for N cells in series, e.g. 2xaa-alkaline)."""
+    from .usage.battery import list_batteries
+    from .report.usage import render_batteries, batteries_json
+
+    items = list_batteries()
+    _emit_json(batteries_json(items)) if as_json else render_batteries(items)
+
+
+# --------------------------------------------------------------------------------------------- validate
+@app.command()
+def validate(
+    data: Optional[Path] = typer.Option(None, "--data", help="CSV of measurements (default: the shipped MLPerf Tiny table)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """Compare the models against measured latency and energy; print every row and the error summary."""
+    from .validation import validate as run_validate
+    from .report.validation import render_validation
+
+    result = run_validate(data)
+    _emit_json(result.to_json()) if as_json else render_validation(result)
+
+
+# --------------------------------------------------------------------------------------------- measure
+@app.command()
+def measure(
+    trace: Path = typer.Argument(..., help="A Joulescope .jls, PPK2 CSV, Otii CSV or generic CSV trace."),
+    supply_v: Optional[float] = typer.Option(None, "--supply-v", help="Supply voltage in V when the file has none."),
+    marker: Optional[str] = typer.Option(None, "--marker", help="Digital channel high around each inference, e.g. D0."),
+    threshold_a: Optional[float] = typer.Option(None, "--threshold-a", help="Burst threshold in A (default: from the baseline)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG of the trace with the events shaded."),
+):
+    """Find the inferences in a real power trace: bursts, their duration and energy, the sleep baseline."""
+    from .measure.api import measure as run_measure
+    from .report.measure import render_measurement
+
+    result = run_measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a, progress=not as_json)
+    if plot is not None:
+        from .report.plot import plot_measurement
+
+        plot_measurement(result, plot)
+    _emit_json(result.to_json()) if as_json else render_measurement(result)
+
+
+@app.command()
+def calibrate(
+    traces: List[Path] = typer.Argument(..., help="One or more traces of the same board."),
+    model: List[Path] = typer.Option(..., "--model", help="The model each trace ran (give once, or once per trace)."),
+    mcu: str = typer.Option(..., "--mcu", help="MCU id."),
+    runtime: Optional[str] = typer.Option(None, "--runtime", help="Runtime id."),
+    clock_mhz: List[float] = typer.Option([], "--clock-mhz", help="Clock in MHz (once, or once per trace)."),
+    supply_v: Optional[float] = typer.Option(None, "--supply-v", help="Supply voltage in V when the traces have none."),
+    marker: Optional[str] = typer.Option(None, "--marker", help="Digital marker channel, e.g. D0."),
+    threshold_a: Optional[float] = typer.Option(None, "--threshold-a", help="Burst threshold in A."),
+    output: Path = typer.Option(..., "-o", "--output", help="The power-model override TOML to write."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
+):
+    """Fit measured inference duration, energy and sleep baseline into a power-model override for a board."""
+    from .measure.calibrate import calibrate as run_calibrate
+    from .report.measure import render_calibration
+
+    result = run_calibrate(
+        traces, models=model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v,
+        marker=marker, threshold_a=threshold_a, output=output, force=force,
+    )
+    render_calibration(result)
+
+
+def main(argv: Optional[list] = None) -> None:
+    """Console entry point: run the app; a :class:`UserError` is one line on stderr and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:  # pragma: no cover
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

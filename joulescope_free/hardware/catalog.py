@@ -1,0 +1,406 @@
+"""MCU catalog: one TOML per part in ``power_models/mcus/``; load, validate, look up, suggest.
+
+Contract used by the cycle, power and duty models (do not rename fields). Conventions:
+
+* every current is the supply current at the part's ``run_reference_v`` (``[run] reference_supply_v``);
+  ``regulator`` says how it scales with the supply (``ldo``: independent of VDD; ``smps``/``dcdc``: about 1/VDD);
+* run current ``I(f) = run_fixed_current_a + run_current_per_hz_a * f`` [A], f = core clock [Hz];
+* ``sram_bytes`` is all on-chip SRAM the application can use, TCM included; ``tcm_bytes`` is the TCM part of it;
+* ``sleep_modes`` are ordered lowest current first; ``retains_ram_bytes`` = SRAM kept (0 = reload after wake);
+* every number in a file is a figure ``{ value = X, source|derived|measured = "..." }``; each ``derived`` figure
+  becomes one line of :attr:`Mcu.assumptions`, each distinct ``source`` text one entry of :attr:`Mcu.sources`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from ..datafile import as_figure, load_toml
+from ..errors import UserError, closest
+from ..paths import data_dir
+
+CORE_CLASSES = ("cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "cortex-m85", "riscv32",
+                "xtensa-lx6", "xtensa-lx7", "cortex-a72", "cortex-a15")
+ISA_EXTENSIONS = ("dsp", "fpu", "helium", "rvp", "simd128", "neon")
+REGULATORS = ("ldo", "smps", "dcdc")
+FLASH_KINDS = ("internal", "external-qspi", "mram", "sd")
+RUNTIME_IDS = ("tflm", "tflm-cmsis-nn", "x-cube-ai", "microtvm", "microtvm-cmsis-nn", "plumerai", "bosch-hale",
+               "esp-nn", "nmsis-nn", "tflite")
+
+
+@dataclass(frozen=True)
+class SleepMode:
+    name: str
+    current_a: float               # supply current in this mode, at the part's reference supply
+    retains_ram_bytes: int         # SRAM kept (0 = the model and its state must be reloaded)
+    wakeup_s: float                # time from the wake event to running code
+    provenance: dict = field(default_factory=dict)  # figure name -> "source"/"derived"/"measured"
+    wakeup_energy_j: float = 0.0   # energy of one wake-up (derived from wakeup_s x run current if not given)
+
+
+@dataclass(frozen=True)
+class Mcu:
+    id: str
+    name: str
+    vendor: str
+    core: str                      # core class id: cortex-m0plus, cortex-m4, cortex-m7, cortex-m33, cortex-m55,
+                                   # cortex-m85, riscv32, xtensa-lx6, xtensa-lx7, cortex-a72, cortex-a15
+    isa: tuple                     # ("dsp", "fpu", "helium", "rvp", "simd128", "neon", ...)
+    typical: bool                  # a generic core entry standing for a typical part
+    default_runtime: str
+    max_clock_hz: float
+    default_clock_hz: float
+    sram_bytes: int
+    tcm_bytes: int
+    flash_bytes: int               # 0 = no on-die flash (external QSPI)
+    flash_kind: str                # internal | external-qspi | mram | sd (Linux boards)
+    icache_bytes: int
+    dcache_bytes: int
+    flash_accelerator: bool        # ART-style prefetch/cache in front of flash
+    flash_wait_states: tuple       # ((max_clock_hz, wait_states), ...) ascending
+    supply_min_v: float
+    supply_max_v: float
+    supply_default_v: float
+    regulator: str                 # on-chip path from VDD to the core: ldo | smps | dcdc
+    run_current_per_hz_a: float    # A per Hz of core clock (52 µA/MHz = 52e-12)
+    run_fixed_current_a: float     # A independent of clock
+    run_reference_v: float         # supply at which the run figures hold
+    sleep_modes: tuple             # of SleepMode, lowest current first
+    boards: tuple = ()
+    aliases: tuple = ()
+    sources: tuple = ()            # every distinct source text of the file
+    assumptions: tuple = ()        # one line per figure marked `derived` (shown in estimate output)
+    provenance: dict = field(default_factory=dict)  # dotted figure path -> (kind, note)
+    path: str = ""
+    notes: str = ""                # conflicts between sources and why a figure was chosen
+    run_condition: str = ""        # workload, code location, regulator of the run figures
+    typical_of: tuple = ()         # for typical entries: the catalog parts their figures summarise
+
+    def wait_states(self, clock_hz: float) -> int:
+        for max_hz, ws in self.flash_wait_states:
+            if clock_hz <= max_hz * (1 + 1e-9):
+                return int(ws)
+        return int(self.flash_wait_states[-1][1]) if self.flash_wait_states else 0
+
+    def run_current_a(self, clock_hz: float | None = None) -> float:
+        """Supply current [A] while running at ``clock_hz`` [Hz] (default clock if None), at ``run_reference_v``."""
+        f = self.default_clock_hz if clock_hz is None else float(clock_hz)
+        return self.run_fixed_current_a + self.run_current_per_hz_a * f
+
+    def retaining_sleep(self, ram_bytes: int = 1) -> SleepMode | None:
+        """The lowest-current sleep mode keeping at least ``ram_bytes`` of SRAM, or None."""
+        keep = [m for m in self.sleep_modes if m.retains_ram_bytes >= ram_bytes]
+        return min(keep, key=lambda m: m.current_a) if keep else None
+
+
+# ----------------------------------------------------------------------------------------------- schema
+# top-level figures: key -> (python type, human label for assumption lines)
+_TOP_FIGURES = {
+    "max_clock_hz": (float, "max clock"),
+    "default_clock_hz": (float, "default clock"),
+    "sram_bytes": (int, "SRAM size"),
+    "tcm_bytes": (int, "TCM size"),
+    "flash_bytes": (int, "flash size"),
+    "icache_bytes": (int, "instruction cache size"),
+    "dcache_bytes": (int, "data cache size"),
+    "flash_wait_states": (list, "flash wait states"),
+    "supply_min_v": (float, "minimum supply"),
+    "supply_max_v": (float, "maximum supply"),
+    "supply_default_v": (float, "default supply"),
+    "regulator": (str, "regulator"),
+}
+_RUN_FIGURES = {
+    "current_per_hz_a": (float, "run current per MHz"),
+    "fixed_current_a": (float, "fixed run current"),
+    "reference_supply_v": (float, "run-current reference supply"),
+}
+_SLEEP_FIGURES = {
+    "current_a": (float, "sleep current"),
+    "retains_ram_bytes": (int, "retained RAM"),
+    "wakeup_s": (float, "wake-up time"),
+    "wakeup_energy_j": (float, "wake-up energy"),
+}
+# order of assumption lines: what moves the energy answer most comes first
+_PRIORITY = {"current_per_hz_a": 0, "fixed_current_a": 0, "current_a": 1, "retains_ram_bytes": 2, "regulator": 3,
+             "reference_supply_v": 3, "wakeup_s": 4, "sram_bytes": 5, "flash_bytes": 5, "flash_wait_states": 6}
+_TOP_PLAIN = {  # key -> (type, required)
+    "id": (str, True), "name": (str, True), "vendor": (str, True), "core": (str, True), "isa": (list, True),
+    "typical": (bool, True), "default_runtime": (str, True), "flash_kind": (str, True),
+    "flash_accelerator": (bool, True), "boards": (list, False), "aliases": (list, False), "notes": (str, False),
+    "typical_of": (list, False),
+}
+_SLEEP_OPTIONAL = {"wakeup_energy_j"}
+
+
+def _fail(path: Path, key: str, problem: str) -> UserError:
+    return UserError(f"{path}: {key}: {problem}")
+
+
+def _fmt(label: str, value) -> str:
+    """Human value for an assumption line (SI prefixes, MHz, KiB)."""
+    from ..units import si_format
+
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{v[1]} WS <= {v[0] / 1e6:g} MHz" for v in value) + "]"
+    if isinstance(value, str):
+        return value
+    if label.endswith("per MHz"):
+        return f"{value * 1e12:.3g} µA/MHz"
+    if label.endswith(("size", "RAM")):
+        return f"{value / 1024:g} KiB"
+    if "clock" in label:
+        return f"{value / 1e6:g} MHz"
+    unit = {"supply": "V", "current": "A", "time": "s", "energy": "J"}
+    for word, u in unit.items():
+        if word in label:
+            return si_format(value, u)
+    return f"{value:g}"
+
+
+class _Reader:
+    """Collects figures, provenance, sources and assumption lines while one file is read."""
+
+    def __init__(self, path: Path, mcu_id: str):
+        self.path, self.id = path, mcu_id
+        self.provenance: dict = {}
+        self.sources: list = []
+        self.assumptions: list = []
+
+    def figure(self, node, key: str, kind: type, label: str, mode: str = ""):
+        fig = as_figure(node, f"{self.path}: {key}")
+        value = fig.value
+        if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+        elif kind is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if kind is list:
+            ok = isinstance(value, list)
+        elif kind is float:
+            ok = isinstance(value, float)
+        else:
+            ok = isinstance(value, kind) and not isinstance(value, bool)
+        if not ok:
+            raise _fail(self.path, key, f"expected a {kind.__name__} value, got {value!r}")
+        self.provenance[key] = (fig.kind, fig.note)
+        if fig.kind == "source" and fig.note not in self.sources:
+            self.sources.append(fig.note)
+        elif fig.kind != "source":
+            what = f"{label} '{mode}'" if mode else label
+            self.assumptions.append((_PRIORITY.get(key.split(".")[-1], 9),
+                                     f"{self.id}: {what} {_fmt(label, value)} is {fig.kind} ({fig.note})"))
+        return value
+
+
+def mcu_from_toml(path) -> Mcu:
+    """Read and validate one MCU file; any problem is a :class:`UserError` naming the file and the key."""
+    path = Path(path)
+    tree = load_toml(path)
+    for key, (kind, required) in _TOP_PLAIN.items():
+        if key not in tree:
+            if required:
+                raise _fail(path, key, "missing")
+            continue
+        if not isinstance(tree[key], kind):
+            raise _fail(path, key, f"expected {kind.__name__}, got {tree[key]!r}")
+    known = set(_TOP_PLAIN) | set(_TOP_FIGURES) | {"run", "sleep"}
+    extra = sorted(set(tree) - known)
+    if extra:
+        raise _fail(path, extra[0], f"unknown key; valid keys: {', '.join(sorted(known))}")
+    mcu_id = tree["id"]
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", mcu_id):
+        raise _fail(path, "id", f"'{mcu_id}' must be lower-case letters, digits and '-'")
+    if path.suffix == ".toml" and path.parent.name == "mcus" and path.stem != mcu_id:
+        raise _fail(path, "id", f"'{mcu_id}' must match the file name '{path.stem}'")
+    for key, allowed in (("core", CORE_CLASSES), ("flash_kind", FLASH_KINDS), ("default_runtime", RUNTIME_IDS)):
+        if tree[key] not in allowed:
+            raise _fail(path, key, f"'{tree[key]}' is not one of {', '.join(allowed)}")
+    bad_isa = [x for x in tree["isa"] if x not in ISA_EXTENSIONS]
+    if bad_isa:
+        raise _fail(path, "isa", f"unknown extension {bad_isa[0]!r}; valid: {', '.join(ISA_EXTENSIONS)}")
+
+    rd = _Reader(path, mcu_id)
+    top = {}
+    for key, (kind, label) in _TOP_FIGURES.items():
+        if key not in tree:
+            raise _fail(path, key, "missing figure")
+        top[key] = rd.figure(tree[key], key, kind, label)
+
+    run = tree.get("run")
+    if not isinstance(run, dict):
+        raise _fail(path, "run", "missing [run] table")
+    extra = sorted(set(run) - set(_RUN_FIGURES) - {"condition"})
+    if extra:
+        raise _fail(path, f"run.{extra[0]}", "unknown key")
+    runv = {}
+    for key, (kind, label) in _RUN_FIGURES.items():
+        if key not in run:
+            raise _fail(path, f"run.{key}", "missing figure")
+        runv[key] = rd.figure(run[key], f"run.{key}", kind, label)
+
+    sleeps = tree.get("sleep")
+    if not isinstance(sleeps, list) or not sleeps:
+        raise _fail(path, "sleep", "need at least one [[sleep]] mode")
+    run_default_a = runv["fixed_current_a"] + runv["current_per_hz_a"] * top["default_clock_hz"]
+    modes = []
+    derived_wakeup_energy = False
+    for i, node in enumerate(sleeps):
+        where = f"sleep[{i}]"
+        if not isinstance(node, dict) or not isinstance(node.get("name"), str):
+            raise _fail(path, f"{where}.name", "each [[sleep]] needs a name")
+        extra = sorted(set(node) - set(_SLEEP_FIGURES) - {"name", "condition"})
+        if extra:
+            raise _fail(path, f"{where}.{extra[0]}", "unknown key")
+        vals, prov = {}, {}
+        for key, (kind, label) in _SLEEP_FIGURES.items():
+            if key not in node:
+                if key in _SLEEP_OPTIONAL:
+                    continue
+                raise _fail(path, f"{where}.{key}", "missing figure")
+            vals[key] = rd.figure(node[key], f"{where}.{key}", kind, label, node["name"])
+            prov[key] = rd.provenance[f"{where}.{key}"][0]
+        if "wakeup_energy_j" not in vals:
+            vals["wakeup_energy_j"] = vals["wakeup_s"] * run_default_a * runv["reference_supply_v"]
+            prov["wakeup_energy_j"] = "derived"
+            rd.provenance[f"{where}.wakeup_energy_j"] = ("derived", "wakeup_s x run current at default clock "
+                                                         "x reference supply")
+            derived_wakeup_energy = True
+        modes.append(SleepMode(node["name"], vals["current_a"], vals["retains_ram_bytes"], vals["wakeup_s"],
+                               prov, vals["wakeup_energy_j"]))
+    if tree["typical"]:
+        rd.assumptions.append((-1, f"{mcu_id}: a typical {tree['core']} part, not a real MCU: its figures summarise "
+                                   f"{', '.join(tree.get('typical_of', ())) or 'other core classes'} (see its notes)"))
+    if derived_wakeup_energy:
+        rd.assumptions.append((8, f"{mcu_id}: wake-up energy = wake-up time x run current at the default clock "
+                              f"x reference supply (no datasheet figure)"))
+
+    mcu = Mcu(
+        id=mcu_id, name=tree["name"], vendor=tree["vendor"], core=tree["core"], isa=tuple(tree["isa"]),
+        typical=tree["typical"], default_runtime=tree["default_runtime"],
+        max_clock_hz=top["max_clock_hz"], default_clock_hz=top["default_clock_hz"],
+        sram_bytes=top["sram_bytes"], tcm_bytes=top["tcm_bytes"], flash_bytes=top["flash_bytes"],
+        flash_kind=tree["flash_kind"], icache_bytes=top["icache_bytes"], dcache_bytes=top["dcache_bytes"],
+        flash_accelerator=tree["flash_accelerator"],
+        flash_wait_states=tuple((float(hz), int(ws)) for hz, ws in _pairs(path, top["flash_wait_states"])),
+        supply_min_v=top["supply_min_v"], supply_max_v=top["supply_max_v"],
+        supply_default_v=top["supply_default_v"], regulator=top["regulator"],
+        run_current_per_hz_a=runv["current_per_hz_a"], run_fixed_current_a=runv["fixed_current_a"],
+        run_reference_v=runv["reference_supply_v"], sleep_modes=tuple(modes),
+        boards=tuple(tree.get("boards", ())), aliases=tuple(tree.get("aliases", ())),
+        sources=tuple(rd.sources), assumptions=tuple(line for _, line in sorted(rd.assumptions, key=lambda t: t[0])), provenance=rd.provenance,
+        path=str(path), notes=tree.get("notes", ""), run_condition=str(run.get("condition", "")),
+        typical_of=tuple(tree.get("typical_of", ())),
+    )
+    _check_consistency(path, mcu)
+    return mcu
+
+
+def _pairs(path: Path, value: list) -> list:
+    ok = all(isinstance(p, list) and len(p) == 2 and all(isinstance(x, (int, float)) for x in p) for p in value)
+    if not value or not ok:
+        raise _fail(path, "flash_wait_states", "expected [[max_clock_hz, wait_states], ...], e.g. [[64e6, 0]]")
+    return value
+
+
+def _check_consistency(path: Path, m: Mcu) -> None:
+    """Relations every part must satisfy (units as in the dataclass)."""
+    checks = [
+        ("regulator", m.regulator in REGULATORS, f"'{m.regulator}' is not one of {', '.join(REGULATORS)}"),
+        ("max_clock_hz", m.max_clock_hz > 0, "must be > 0"),
+        ("default_clock_hz", 0 < m.default_clock_hz <= m.max_clock_hz * (1 + 1e-9), "must be in (0, max_clock_hz]"),
+        ("sram_bytes", m.sram_bytes > 0, "must be > 0"),
+        ("tcm_bytes", 0 <= m.tcm_bytes <= m.sram_bytes, "must be between 0 and sram_bytes (TCM is part of SRAM)"),
+        ("flash_bytes", m.flash_bytes >= 0, "must be >= 0"),
+        ("icache_bytes", m.icache_bytes >= 0 and m.dcache_bytes >= 0, "cache sizes must be >= 0"),
+        ("supply_default_v", 0 < m.supply_min_v <= m.supply_default_v <= m.supply_max_v,
+         "need 0 < supply_min_v <= supply_default_v <= supply_max_v"),
+        ("run.current_per_hz_a", m.run_current_per_hz_a > 0, "must be > 0"),
+        ("run.fixed_current_a", m.run_fixed_current_a >= 0, "must be >= 0"),
+        ("run.reference_supply_v", m.run_reference_v > 0, "must be > 0"),
+    ]
+    hz = [h for h, _ in m.flash_wait_states]
+    ws = [w for _, w in m.flash_wait_states]
+    checks += [
+        ("flash_wait_states", hz == sorted(hz) and ws == sorted(ws) and min(ws) >= 0,
+         "clocks must ascend and wait states must not decrease"),
+        ("flash_wait_states", hz[-1] >= m.max_clock_hz * (1 - 1e-9), "the last entry must cover max_clock_hz"),
+    ]
+    currents = [s.current_a for s in m.sleep_modes]
+    run_min = m.run_current_a(m.default_clock_hz)
+    for i, s in enumerate(m.sleep_modes):
+        checks += [
+            (f"sleep[{i}].current_a", 0 < s.current_a < run_min, "must be > 0 and below the run current"),
+            (f"sleep[{i}].retains_ram_bytes", 0 <= s.retains_ram_bytes <= m.sram_bytes, "must be in [0, sram_bytes]"),
+            (f"sleep[{i}].wakeup_s", s.wakeup_s >= 0 and s.wakeup_energy_j >= 0, "must be >= 0"),
+        ]
+    checks.append(("sleep", currents == sorted(currents), "list the sleep modes lowest current first"))
+    for key, ok, problem in checks:
+        if not ok:
+            raise _fail(path, key, problem)
+
+
+# ----------------------------------------------------------------------------------------------- look-up
+def _norm(name: str) -> str:
+    """Case- and punctuation-insensitive key: 'Nucleo-L4R5ZI' -> 'nucleol4r5zi'."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _mcu_dir() -> Path:
+    return data_dir("power_models") / "mcus"
+
+
+@lru_cache(maxsize=None)
+def _catalog() -> tuple[dict, dict]:
+    """(id -> Mcu, normalised name -> id) for the shipped catalog; parsed once per process."""
+    folder = _mcu_dir()
+    by_id: dict = {}
+    names: dict = {}
+    for file in sorted(folder.glob("*.toml")):
+        mcu = mcu_from_toml(file)
+        if mcu.id in by_id:
+            raise UserError(f"{file}: id: '{mcu.id}' is also used by {by_id[mcu.id].path}")
+        by_id[mcu.id] = mcu
+    for mcu in by_id.values():
+        for name in (mcu.id, *mcu.aliases, *mcu.boards):
+            key = _norm(name)
+            if names.get(key, mcu.id) != mcu.id:
+                raise UserError(f"{mcu.path}: aliases: '{name}' also names '{names[key]}'")
+            names[key] = mcu.id
+    return by_id, names
+
+
+def list_mcus() -> list[Mcu]:
+    """Every shipped MCU (and typical core entry), sorted by id."""
+    by_id, _ = _catalog()
+    return [by_id[k] for k in sorted(by_id)]
+
+
+def mcu_ids() -> list[str]:
+    return sorted(_catalog()[0])
+
+
+def load_mcu(spec) -> Mcu:
+    """An MCU by id ('nrf52840'), alias or board ('nano33ble', 'pico', 'NUCLEO-L4R5ZI', 'stm32l4r5zit6u'),
+    generic core ('cortex-m4'), or a path to a .toml file. Unknown -> UserError with the closest ids."""
+    if isinstance(spec, Mcu):
+        return spec
+    text = str(spec).strip()
+    if text.endswith(".toml") or Path(text).suffix == ".toml" or ("/" in text and Path(text).exists()):
+        return mcu_from_toml(Path(text))
+    by_id, names = _catalog()
+    key = _norm(text)
+    if key in names:
+        return by_id[names[key]]
+    # ordering codes: 'stm32h7a3zit6q' = id + package/temperature suffix (long ids only, unique match)
+    hits = {mid for n, mid in names.items() if len(n) >= 8 and key.startswith(n) and len(key) - len(n) <= 6}
+    if len(hits) == 1:
+        return by_id[hits.pop()]
+    near = []
+    for name in closest(key, names, n=8) + closest(text, by_id, n=3):
+        mid = names.get(_norm(name), name)
+        if mid not in near:
+            near.append(mid)
+    msg = f"unknown MCU '{text}'"
+    msg += f"; did you mean {', '.join(near[:3])}?" if near else f"; valid: {', '.join(sorted(by_id)[:12])}, ..."
+    raise UserError(msg + " (see `energy mcus`)")

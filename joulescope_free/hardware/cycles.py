@@ -1,0 +1,138 @@
+"""Cycle model: layer table x runtime x core class x MCU memory -> cycles per layer.
+
+For each operator, on the runtime's reference core (a Cortex-M4 with DSP instructions):
+
+* MAC layers: ``macs_padded x cycles_per_mac(kind) x dtype_factor + outputs x requant + pixels x K x im2col``;
+  the reduction length K (or, for depthwise, the channel count) is padded up to the core's SIMD lanes, so channel
+  counts that do not fill the vector waste lanes;
+* other layers: a cost per element (element-wise, activation, softmax, quantize), per input element (pooling) or
+  per byte (copies); RESHAPE-like ops cost only the dispatch;
+* every layer: ``layer_overhead_cycles``; every inference: ``invoke_overhead_cycles``.
+
+The compute part is scaled by the core class's ``speed``. Memory: weights live in flash; every weight byte that
+must come from flash costs ``wait_states(clock) / flash_line_bytes`` cycles (one access of ``ws`` wait states brings
+a line in). A layer whose weights fit the data cache reads them once; otherwise the kernel streams them
+``traffic_per_mac`` times per MAC (twice-reused by CMSIS-NN-style 2-pixel convolution kernels, once by FC).
+External QSPI flash costs ``EXTERNAL_FLASH_CYCLES_PER_BYTE`` per byte missed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: weight bytes fetched per MAC when the layer's weights do not stay in a cache (kernel structure)
+TRAFFIC_PER_MAC = {"conv": 0.5, "transpose_conv": 0.5, "depthwise": 0.5, "fc": 1.0, "rnn": 1.0, "matmul": 0.0}
+#: a cache-line refill over quad-SPI at half the core clock: 32 bytes x 2 clocks/byte + command ~ 3 cycles/byte
+EXTERNAL_FLASH_CYCLES_PER_BYTE = 3.0
+DTYPE_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4, "float16": 2, "int4": 0.5}
+
+
+@dataclass(frozen=True)
+class LayerArrays:
+    """The numeric columns of a layer table the cycle model reads, extracted once per model."""
+
+    kind: np.ndarray
+    macs: np.ndarray
+    outs: np.ndarray
+    k: np.ndarray                 # reduction length per output (macs / outputs)
+    chans: np.ndarray             # output channels (0 where not a channelled op)
+    is_float: np.ndarray
+    is_int16: np.ndarray
+    in_elems: np.ndarray
+    out_bytes: np.ndarray
+    weights_bytes: np.ndarray
+    weight_elem_bytes: np.ndarray
+    index: pd.Index
+
+
+def _column(layers: pd.DataFrame, name: str, default) -> pd.Series:
+    return layers[name] if name in layers else pd.Series([default] * len(layers), index=layers.index)
+
+
+def layer_arrays(layers: pd.DataFrame) -> LayerArrays:
+    act = _column(layers, "act_dtype", "int8").astype(str).str.lower()
+    wdt = _column(layers, "weight_dtype", "int8").astype(str).str.lower()
+    macs = layers["macs"].to_numpy(dtype=float)
+    outs = layers["elements"].to_numpy(dtype=float)
+    act_bytes = act.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(outs > 0, macs / np.maximum(outs, 1), 0.0)
+    return LayerArrays(
+        kind=layers["kind"].astype(str).to_numpy(), macs=macs, outs=outs, k=k,
+        chans=_column(layers, "out_channels", 0).fillna(0).to_numpy(dtype=float),
+        is_float=act.str.contains("float").to_numpy(), is_int16=((act == "int16") | (wdt == "int16")).to_numpy(),
+        in_elems=_column(layers, "input_bytes", 0).to_numpy(dtype=float) / act_bytes,
+        out_bytes=_column(layers, "bytes_written", 0).to_numpy(dtype=float),
+        weights_bytes=_column(layers, "weights_bytes", 0).to_numpy(dtype=float),
+        weight_elem_bytes=wdt.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float),
+        index=layers.index,
+    )
+
+
+def flash_cycles_per_byte(mcu, clock_hz: float, core) -> float:
+    """Stall cycles for each weight byte that must come from flash at this clock."""
+    if mcu is None:
+        return 0.0
+    kind = getattr(mcu, "flash_kind", "internal")
+    if kind in ("external-qspi",):
+        return EXTERNAL_FLASH_CYCLES_PER_BYTE
+    if kind in ("sd", "none", "ram"):
+        return 0.0
+    return mcu.wait_states(clock_hz) / float(core.flash_line_bytes)
+
+
+def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> pd.DataFrame:
+    """Per-layer ``compute_cycles``, ``memory_cycles`` and ``cycles`` (floats), in the order of ``layers``.
+
+    ``layers``: the analysis layer table, or its :func:`layer_arrays` (faster when called many times)."""
+    a = layers if isinstance(layers, LayerArrays) else layer_arrays(layers)
+    c = runtime.coefficients
+    kind, macs, outs, k = a.kind, a.macs, a.outs, a.k
+    lanes = max(int(core.simd_lanes), 1)
+    k_pad = np.ceil(k / lanes) * lanes
+    chans = a.chans
+    dw_pad = np.where(chans > 0, np.ceil(chans / lanes) * lanes / np.maximum(chans, 1), 1.0)
+    dfac = np.where(a.is_float, core.float32_factor, np.where(a.is_int16, core.int16_factor, 1.0))
+    is_conv = (kind == "conv") | (kind == "transpose_conv")
+    is_dw = kind == "depthwise"
+    is_fc = (kind == "fc") | (kind == "matmul") | (kind == "rnn")
+    pixels = np.where(chans > 0, outs / np.maximum(chans, 1), outs)
+
+    cyc = np.where(is_conv, outs * k_pad * c["conv_cycles_per_mac"] * dfac + pixels * k * c["im2col_cycles_per_element"], 0.0)
+    cyc += np.where(is_dw, macs * dw_pad * c["depthwise_cycles_per_mac"] * dfac, 0.0)
+    cyc += np.where(is_fc, outs * k_pad * c["fc_cycles_per_mac"] * dfac, 0.0)
+    cyc += np.where(is_conv | is_dw | is_fc, outs * c["requant_cycles_per_output"], 0.0)
+    per_unit = (
+        ("elementwise", c["elementwise_cycles_per_element"] * outs * dfac),
+        ("activation", c["activation_cycles_per_element"] * outs * dfac),
+        ("softmax", c["softmax_cycles_per_element"] * outs * dfac),
+        ("quantize", c["quantize_cycles_per_element"] * outs),
+        ("other", c["other_cycles_per_element"] * outs * dfac),
+        ("pool", c["pool_cycles_per_input"] * a.in_elems * dfac),
+        ("data", c["copy_cycles_per_byte"] * a.out_bytes),
+    )
+    for name, cost in per_unit:
+        cyc += np.where(kind == name, cost, 0.0)
+    cyc += c["layer_overhead_cycles"]
+    compute = cyc * core.speed
+
+    memory = np.zeros(len(kind))
+    if mcu is not None and clock_hz:
+        per_byte = flash_cycles_per_byte(mcu, clock_hz, core)
+        if per_byte > 0:
+            traffic_rate = np.array([TRAFFIC_PER_MAC.get(kd, 0.0) for kd in kind])
+            streamed = macs * traffic_rate * a.weight_elem_bytes
+            cache = float(getattr(mcu, "dcache_bytes", 0) or 0)
+            traffic = np.where(a.weights_bytes <= cache, a.weights_bytes, np.maximum(streamed, a.weights_bytes))
+            memory = traffic * per_byte
+    return pd.DataFrame({"compute_cycles": compute, "memory_cycles": memory, "cycles": compute + memory},
+                        index=a.index)
+
+
+def inference_cycles(layers: pd.DataFrame, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple[pd.DataFrame, float]:
+    """Per-layer cycles and the total for one inference (layers plus the runtime's invoke overhead)."""
+    per_layer = layer_cycles(layers, runtime, core, mcu, clock_hz)
+    total = float(per_layer["cycles"].sum() + runtime.coefficients["invoke_overhead_cycles"] * core.speed)
+    return per_layer, total

@@ -1,0 +1,191 @@
+"""Runtime catalog: one TOML per inference runtime in ``power_models/runtimes/``, plus core classes in
+``power_models/cores/``.
+
+A runtime's cost coefficients are cycles on the *reference core* (a Cortex-M4 with the DSP extension, whose
+coefficients the MLPerf Tiny measurements pin down); a core class scales them (``speed``) and says how wide its
+SIMD is, how dearly it pays for float32 and int16, and how many bytes one flash access brings in.
+Runtime versions: ``x-cube-ai@8.1``; without a version the newest (``default_version``) is used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..datafile import as_figure, is_figure, load_toml
+from ..errors import UserError, unknown
+from ..paths import data_dir
+
+#: coefficients every runtime version must end up with (after defaults are applied); units in the names
+COEFFICIENTS = (
+    "conv_cycles_per_mac",        # dense convolution (and transpose conv) inner loop
+    "depthwise_cycles_per_mac",   # depthwise convolution
+    "fc_cycles_per_mac",          # fully connected / batch matmul / RNN gates
+    "requant_cycles_per_output",  # per output element of a MAC layer: requantize, clamp, store
+    "im2col_cycles_per_element",  # per input element gathered per output pixel (convolutions)
+    "elementwise_cycles_per_element",
+    "pool_cycles_per_input",
+    "activation_cycles_per_element",
+    "softmax_cycles_per_element",
+    "copy_cycles_per_byte",
+    "quantize_cycles_per_element",
+    "other_cycles_per_element",
+    "layer_overhead_cycles",      # per operator: dispatch, parameter set-up
+    "invoke_overhead_cycles",     # per inference
+    "activity",                   # inference current relative to a CMSIS-NN-class runtime (power model)
+)
+SIZES = ("ram_overhead_bytes", "flash_overhead_bytes")
+#: the coefficients benchmarks/fit_cycle_model.py fits to measurements (the rest come from kernel structure)
+FREE_COEFFICIENTS = ("conv_cycles_per_mac", "depthwise_cycles_per_mac", "fc_cycles_per_mac")
+
+
+@dataclass(frozen=True)
+class CoreClass:
+    id: str
+    name: str
+    speed: float                  # multiplies the reference-core cycles of compute
+    simd_lanes: int               # int8 lanes one SIMD MAC instruction covers (pads channel counts)
+    float32_factor: float         # float32 MAC cost relative to int8
+    int16_factor: float           # int16x8 MAC cost relative to int8
+    flash_line_bytes: int         # bytes one flash (or cache-line) access brings in
+    assumptions: tuple = ()
+    provenance: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    id: str
+    name: str
+    vendor: str
+    cores: tuple
+    versions: tuple               # oldest first
+    default_version: str
+    version: str                  # the version this object's coefficients belong to
+    coefficients: dict            # name -> float (see COEFFICIENTS)
+    ram_overhead_bytes: int
+    flash_overhead_bytes: int
+    source: str = ""
+    notes: str = ""
+    assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def _figures(table: dict, where: str, provenance: dict) -> dict:
+    out = {}
+    for key, node in table.items():
+        if is_figure(node):
+            fig = as_figure(node, f"{where}: {key}")
+            out[key] = float(fig.value)
+            provenance[key] = (fig.kind, fig.note)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _core_files() -> dict:
+    return {p.stem: p for p in sorted((data_dir("power_models") / "cores").glob("*.toml"))}
+
+
+@lru_cache(maxsize=None)
+def load_core(core_id: str) -> CoreClass:
+    files = _core_files()
+    if core_id not in files:
+        raise unknown("core class", core_id, files)
+    raw = load_toml(files[core_id])
+    prov: dict = {}
+    figs = _figures(raw, str(files[core_id]), prov)
+    need = ("speed", "simd_lanes", "float32_factor", "int16_factor", "flash_line_bytes")
+    missing = [k for k in need if k not in figs]
+    if missing:
+        raise UserError(f"{files[core_id]}: missing {', '.join(missing)}")
+    kind, note = prov.get("speed", ("", ""))
+    notes = (f"core class {core_id}: speed {figs['speed']:g}x a Cortex-M4 per clock is an estimate ({note})",) \
+        if kind == "derived" and note.startswith("estimate") else ()
+    return CoreClass(
+        id=core_id, name=raw.get("name", core_id), speed=figs["speed"], simd_lanes=int(figs["simd_lanes"]),
+        float32_factor=figs["float32_factor"], int16_factor=figs["int16_factor"],
+        flash_line_bytes=int(figs["flash_line_bytes"]), assumptions=notes, provenance=prov,
+    )
+
+
+def list_cores() -> list[CoreClass]:
+    return [load_core(c) for c in _core_files()]
+
+
+@lru_cache(maxsize=None)
+def _runtime_files() -> dict:
+    return {p.stem: p for p in sorted((data_dir("power_models") / "runtimes").glob("*.toml")) if not p.stem.startswith("_")}
+
+
+@lru_cache(maxsize=None)
+def _defaults() -> tuple[dict, dict]:
+    path = data_dir("power_models") / "runtimes" / "_defaults.toml"
+    prov: dict = {}
+    return _figures(load_toml(path), str(path), prov), prov
+
+
+@lru_cache(maxsize=None)
+def _runtime_versions(runtime_id: str) -> dict:
+    """version -> Runtime for one runtime id."""
+    path = _runtime_files()[runtime_id]
+    raw = load_toml(path)
+    base_defaults, base_prov = _defaults()
+    top_prov: dict = {}
+    top = _figures(raw, str(path), top_prov)
+    versions = raw.get("versions") or {}
+    if not versions:
+        raise UserError(f"{path}: a runtime needs at least one [versions.\"X\"] table")
+    order = list(versions)
+    default_version = raw.get("default_version", order[-1])
+    if default_version not in versions:
+        raise UserError(f"{path}: default_version '{default_version}' is not among {', '.join(order)}")
+    out = {}
+    for version, table in versions.items():
+        prov = {**{k: v for k, v in base_prov.items()}, **top_prov}
+        coeffs = {**base_defaults, **top}
+        coeffs.update(_figures(table, f"{path} [versions.{version}]", prov))
+        missing = [k for k in COEFFICIENTS + SIZES if k not in coeffs]
+        if missing:
+            raise UserError(f"{path} version {version}: missing {', '.join(missing)}")
+        estimated = [k for k in FREE_COEFFICIENTS
+                     if prov.get(k, ("", ""))[0] == "derived" and not prov[k][1].startswith("fitted")]
+        assumptions = ()
+        if estimated:
+            values = ", ".join(f"{k.replace('_cycles_per_mac', '')} {coeffs[k]:g}" for k in estimated)
+            assumptions = (f"runtime {runtime_id}@{version}: cycles per MAC ({values}) are estimates, not fitted to "
+                           f"measurements ({prov[estimated[0]][1]})",)
+        out[version] = Runtime(
+            id=runtime_id, name=raw.get("name", runtime_id), vendor=raw.get("vendor", ""),
+            cores=tuple(raw.get("cores", ())), versions=tuple(order), default_version=default_version,
+            version=version, coefficients={k: coeffs[k] for k in COEFFICIENTS},
+            ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]),
+            flash_overhead_bytes=int(coeffs["flash_overhead_bytes"]),
+            source=raw.get("source", ""), notes=raw.get("notes", ""), assumptions=assumptions, provenance=prov,
+        )
+    return out
+
+
+def load_runtime(spec: str) -> Runtime:
+    """``"x-cube-ai"`` (newest version) or ``"x-cube-ai@8.1"``; unknown ids and versions suggest valid ones."""
+    runtime_id, _, version = spec.strip().lower().partition("@")
+    files = _runtime_files()
+    if runtime_id not in files:
+        raise unknown("runtime", runtime_id, files, "see `energy runtimes`")
+    versions = _runtime_versions(runtime_id)
+    if not version:
+        version = next(iter(v for v in versions if v == versions[next(iter(versions))].default_version))
+    if version not in versions:
+        # accept a prefix: "8" -> newest 8.x, "v8.1.0" -> 8.1
+        cleaned = version.lstrip("v")
+        hits = [v for v in versions if cleaned == v or cleaned.startswith(v + ".") or v.startswith(cleaned + ".")]
+        if not hits:
+            raise unknown(f"version of {runtime_id}", version, versions, f"known versions: {', '.join(versions)}")
+        version = hits[-1]
+    return versions[version]
+
+
+def list_runtimes() -> list[Runtime]:
+    """Every runtime at its default version, sorted by id."""
+    return [load_runtime(r) for r in _runtime_files()]

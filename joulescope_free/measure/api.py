@@ -1,0 +1,210 @@
+"""``measure(trace)``: find the inferences in a real power trace (bursts or marker windows), their duration and
+energy, and the sleep baseline, streaming the file in bounded memory.
+
+Summary keys (units in the names): ``n_events``, ``event_duration_s`` / ``event_energy_j`` / ``event_charge_c``
+(medians over events), ``event_current_a`` (median of each event's charge / duration), ``peak_current_a``
+(largest event peak), ``baseline_current_a`` (mean current outside the events), ``average_current_a`` (whole
+trace), ``duration_s``, ``energy_j`` (whole trace), ``supply_v`` (mean file voltage, or ``--supply-v``),
+``sample_rate_hz``, ``n_samples``, ``threshold_a`` (burst entry level; None with a marker), ``exit_threshold_a``,
+``marker``, ``dropped_partial_events``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from ..errors import UserError, unknown
+from .events import CurrentHistogram, Envelope, EventDetector, auto_thresholds, hysteresis
+from .readers import DEFAULT_CHUNK_SAMPLES, TraceSource, digital_key, open_trace
+
+
+@dataclass
+class Measurement:
+    """What ``measure`` found. ``events`` columns: start_s, duration_s, charge_c, energy_j, peak_current_a."""
+
+    path: Path
+    format: str
+    summary: dict
+    events: object                      # pandas DataFrame
+    envelope: dict = field(repr=False, default_factory=dict)
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "summary": {k: _clean(v) for k, v in self.summary.items()},
+            "events": [{k: _clean(v) for k, v in row.items()} for row in self.events.to_dict("records")],
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def _clean(v):
+    if isinstance(v, (np.floating, float)):
+        v = float(v)
+        return None if not math.isfinite(v) else v
+    if isinstance(v, np.integer):
+        return int(v)
+    return v
+
+
+def _progress(enabled: bool, description: str, total: int):
+    """A rich progress bar on stderr, shown only when asked for and stderr is a terminal."""
+    from contextlib import nullcontext
+
+    if not (enabled and sys.stderr.isatty()):
+        return nullcontext(None)
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    return bar
+
+
+def _passes(source: TraceSource, chunk_samples: int, progress: bool, label: str):
+    """Iterate the chunks of one pass, ticking a progress bar if enabled."""
+    with _progress(progress, label, source.progress_total) as bar:
+        task = bar.add_task(label, total=max(source.progress_total, 1)) if bar is not None else None
+        for chunk in source.chunks(chunk_samples):
+            yield chunk
+            if bar is not None:
+                bar.update(task, completed=source.progress_done)
+
+
+def _resolve_marker(marker: str, names: tuple, path: Path) -> str:
+    if not names:
+        raise UserError(f"--marker {marker}: {path.name} has no digital channels; measure without --marker "
+                        "to find bursts by current")
+    wanted = marker.strip().lower()
+    for name in names:
+        if name.lower() == wanted:
+            return name
+    key = digital_key(wanted)
+    hits = [n for n in names if key is not None and digital_key(n) == key]
+    if len(hits) == 1:
+        return hits[0]
+    raise unknown("marker channel", marker, names, hint=f"digital channels of {path.name}")
+
+
+def measure(path, *, supply_v: Optional[float] = None, marker: Optional[str] = None,
+            threshold_a: Optional[float] = None, progress: bool = False,
+            chunk_samples: int = DEFAULT_CHUNK_SAMPLES) -> Measurement:
+    """Events and baseline of a trace file (.jls, PPK2 CSV, Otii CSV, generic CSV).
+
+    ``supply_v`` [V] is used when the file has no voltage; ``marker`` names a digital channel that is high
+    around each inference (``D0``); ``threshold_a`` [A] overrides the burst threshold derived from the
+    baseline. Memory stays bounded by ``chunk_samples`` whatever the file length (one pass with a marker or
+    a threshold, two passes otherwise).
+    """
+    path = Path(path)
+    if supply_v is not None and not (math.isfinite(supply_v) and supply_v > 0):
+        raise UserError(f"--supply-v must be a positive voltage in V, got {supply_v}")
+    if threshold_a is not None and not math.isfinite(threshold_a):
+        raise UserError(f"--threshold-a must be a current in A, got {threshold_a}")
+    if marker is not None and threshold_a is not None:
+        raise UserError("give either --marker or --threshold-a, not both")
+    chunk_samples = int(chunk_samples)
+    if chunk_samples < 16:
+        raise UserError(f"chunk_samples must be at least 16, got {chunk_samples}")
+    source = open_trace(path)
+    try:
+        return _measure(source, path, supply_v, marker, threshold_a, progress, chunk_samples)
+    finally:
+        source.close()
+
+
+def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_samples) -> Measurement:
+    notes = list(source.notes)
+    if not source.has_voltage and supply_v is None:
+        raise UserError(f"{path.name} has no voltage; give the supply with --supply-v (e.g. --supply-v 3.0)")
+    if source.has_voltage and supply_v is not None:
+        notes.append(f"--supply-v {supply_v:g} ignored: the file records the voltage")
+    marker_name = _resolve_marker(marker, source.digital_names, path) if marker is not None else None
+
+    thresholds = None
+    if marker_name is None and threshold_a is None:
+        hist = CurrentHistogram()
+        for chunk in _passes(source, chunk_samples, progress, "baseline"):
+            hist.add(_current(chunk, supply_v))
+        thresholds = auto_thresholds(hist)
+        enter_a, exit_a = thresholds.enter_a, thresholds.exit_a
+    elif threshold_a is not None:
+        enter_a = exit_a = float(threshold_a)
+
+    detector = EventDetector()
+    envelope = Envelope()
+    voltage_sum = 0.0
+    for chunk in _passes(source, chunk_samples, progress, "events"):
+        current = _current(chunk, supply_v)
+        if chunk.power_w is not None:
+            power = chunk.power_w
+        elif chunk.voltage_v is not None:
+            power = current * chunk.voltage_v
+        else:
+            power = current * supply_v
+        if chunk.voltage_v is not None:
+            voltage_sum += float(np.sum(chunk.voltage_v * chunk.dt_s)) if np.ndim(chunk.dt_s) else \
+                float(chunk.voltage_v.sum() * chunk.dt_s)
+        if marker_name is not None:
+            active = chunk.digital[marker_name]
+        else:
+            active = hysteresis(current, enter_a, exit_a, detector.state)
+        detector.feed(chunk.time_s, chunk.dt_s, current, power, active)
+        envelope.add(chunk.time_s, current)
+    events = detector.finish()
+
+    duration = detector.total_duration_s
+    volts = voltage_sum / duration if (source.has_voltage and duration > 0) else supply_v
+    if len(events) == 0:
+        if marker_name is not None:
+            raise UserError(f"no events in {path.name}: marker {marker_name} is never high for a whole window "
+                            "inside the recording; check the channel or measure by current without --marker")
+        level = f"{thresholds.level_a:.3g} A" if thresholds is not None else "unknown"
+        raise UserError(f"no events in {path.name} above threshold {enter_a:.3g} A (baseline {level}); "
+                        "give --threshold-a or --marker")
+    if detector.dropped_edges:
+        notes.append(f"{detector.dropped_edges} event(s) cut by the start or end of the recording left out")
+    sample_rate = source.sample_rate_hz or (detector.n_samples / duration if duration > 0 else float("nan"))
+    event_current = events["charge_c"] / events["duration_s"].where(events["duration_s"] > 0)
+    summary = {
+        "n_events": int(len(events)),
+        "event_duration_s": float(events["duration_s"].median()),
+        "event_energy_j": float(events["energy_j"].median()),
+        "event_charge_c": float(events["charge_c"].median()),
+        "event_current_a": float(event_current.median()),
+        "peak_current_a": float(events["peak_current_a"].max()),
+        "baseline_current_a": detector.idle_charge_c / detector.idle_duration_s if detector.idle_duration_s > 0
+        else float("nan"),
+        "average_current_a": detector.total_charge_c / duration if duration > 0 else float("nan"),
+        "duration_s": duration,
+        "energy_j": detector.total_energy_j,
+        "supply_v": float(volts),
+        "sample_rate_hz": float(sample_rate),
+        "n_samples": int(detector.n_samples),
+        "threshold_a": None if marker_name is not None else float(enter_a),
+        "exit_threshold_a": None if marker_name is not None else float(exit_a),
+        "marker": marker_name,
+        "dropped_partial_events": int(detector.dropped_edges),
+    }
+    if thresholds is not None:
+        summary["baseline_level_a"] = thresholds.level_a
+        summary["baseline_noise_a"] = thresholds.noise_a
+    return Measurement(path, source.format, summary, events, envelope.result(), notes)
+
+
+def _current(chunk, supply_v) -> np.ndarray:
+    if chunk.current_a is not None:
+        return chunk.current_a
+    if supply_v is None:  # pragma: no cover - guarded before
+        raise UserError("a power-only trace needs --supply-v")
+    return chunk.power_w / supply_v

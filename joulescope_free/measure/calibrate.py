@@ -1,0 +1,249 @@
+"""``calibrate(traces, models=..., mcu=...)``: fit measured inference duration, energy and the sleep baseline
+into a power-model override for one board, and ``load_calibration`` to read it back.
+
+Fit (one or several traces, fitted jointly): for each trace the measured figures come from :func:`measure`
+and the predicted ones from ``joulescope_free.api.estimate`` at the trace's supply voltage and clock::
+
+    latency ratio  r_t = event_duration_s / predicted latency_s
+    current ratio  r_i = (event_energy_j / (event_duration_s * supply_v)) / (inference_power_w / supply_v)
+    latency_scale  = exp(mean(log r_t))     # least squares in log space = geometric mean
+    current_scale  = exp(mean(log r_i))
+    sleep_current_a = median of the traces' baseline_current_a
+
+With one trace, ``latency x latency_scale`` and ``current x current_scale`` reproduce the measured duration and
+energy exactly; with several, each trace keeps the residual printed in the report.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from ..datafile import as_figure, load_toml
+from ..errors import UserError
+
+FORMAT_VERSION = 1
+FIGURES = ("latency_scale", "current_scale", "sleep_current_a")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A board's power-model override: multiply the predicted inference latency by ``latency_scale`` and the
+    inference current by ``current_scale``; replace the sleep current by ``sleep_current_a`` [A]."""
+
+    mcu: str
+    runtime: Optional[str]
+    latency_scale: float
+    current_scale: float
+    sleep_current_a: float
+    notes: list = field(default_factory=list)
+    path: str = ""
+    provenance: dict = field(default_factory=dict)   # figure -> (kind, note), kind "measured" when calibrated
+
+
+@dataclass
+class CalibrationResult:
+    """What ``calibrate`` wrote: the calibration, one row per trace (DataFrame) and the measurements."""
+
+    calibration: Calibration
+    traces: object                  # pandas DataFrame
+    measurements: list
+    path: Path
+
+    def to_dict(self) -> dict:
+        c = self.calibration
+        return {
+            "path": str(self.path), "mcu": c.mcu, "runtime": c.runtime, "latency_scale": c.latency_scale,
+            "current_scale": c.current_scale, "sleep_current_a": c.sleep_current_a, "notes": list(c.notes),
+            "traces": json.loads(self.traces.to_json(orient="records")),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+def _per_trace(values: Sequence, n: int, what: str) -> list:
+    values = list(values or [])
+    if not values:
+        return [None] * n
+    if len(values) == 1:
+        return values * n
+    if len(values) != n:
+        raise UserError(f"{len(values)} {what} values for {n} traces; give one, or one per trace")
+    return values
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _geomean(values) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_mhz=(), supply_v=None,
+              marker=None, threshold_a=None, output, force: bool = False) -> CalibrationResult:
+    """Measure each trace, predict it with ``estimate`` and write the fitted override TOML to ``output``.
+
+    ``models``: one model for all traces or one per trace; ``clock_mhz``: none, one, or one per trace [MHz];
+    ``supply_v`` [V] for traces without voltage. ``output`` must not exist unless ``force``.
+    """
+    import pandas as pd
+
+    from .api import measure
+
+    traces = [Path(t) for t in (traces if isinstance(traces, (list, tuple)) else [traces])]
+    if not traces:
+        raise UserError("give at least one trace to calibrate from")
+    output = Path(output)
+    if output.suffix.lower() != ".toml":
+        raise UserError(f"-o {output}: the power-model override is a .toml file (e.g. -o board.toml)")
+    if output.exists() and not force:
+        raise UserError(f"{output} exists; add --force to overwrite it or choose another -o")
+    if output.is_dir():
+        raise UserError(f"{output} is a folder; give a file name")
+    if not output.parent.exists():
+        raise UserError(f"folder {output.parent} does not exist")
+    models = _per_trace(models if isinstance(models, (list, tuple)) else [models], len(traces), "--model")
+    if any(m is None for m in models):
+        raise UserError("give the model each trace ran with --model")
+    for m in models:  # fail before reading long traces
+        if isinstance(m, (str, Path)) and not Path(m).exists():
+            raise UserError(f"model not found: {m}")
+    for t in traces:
+        if not t.is_file():
+            raise UserError(f"trace not found: {t}")
+    clocks = _per_trace(clock_mhz if isinstance(clock_mhz, (list, tuple)) else [clock_mhz], len(traces),
+                        "--clock-mhz")
+    from .. import api  # looked up at call time: the estimate chain of joulescope_free.api
+
+    rows, measurements, resolved_runtime, resolved_mcu = [], [], runtime, mcu
+    for trace, model, clock in zip(traces, models, clocks):
+        m = measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a)
+        s = m.summary
+        volts = s["supply_v"]
+        r = api.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock, supply_v=volts)
+        pred_latency = float(r.summary["latency_s"])
+        pred_energy = float(r.summary["energy_per_inference_j"])
+        pred_power = float(r.summary["inference_power_w"])
+        if not (pred_latency > 0 and pred_power > 0):
+            raise UserError(f"estimate for {Path(model).name} on {mcu} predicts no latency or power; cannot scale")
+        target = getattr(r, "target", None) or {}
+        resolved_runtime = resolved_runtime or target.get("runtime") or r.summary.get("runtime")
+        resolved_mcu = target.get("mcu") or resolved_mcu
+        measured_current = s["event_energy_j"] / (s["event_duration_s"] * volts)
+        clock_hz = r.summary.get("clock_hz", None if clock is None else float(clock) * 1e6)
+        rows.append({
+            "path": str(trace), "sha256": _sha256(trace), "format": m.format, "model": str(model),
+            "clock_hz": clock_hz, "supply_v": volts, "n_events": s["n_events"],
+            "event_duration_s": s["event_duration_s"], "event_energy_j": s["event_energy_j"],
+            "inference_current_a": measured_current, "baseline_current_a": s["baseline_current_a"],
+            "predicted_latency_s": pred_latency, "predicted_energy_j": pred_energy,
+            "predicted_current_a": pred_power / volts,
+            "latency_ratio": s["event_duration_s"] / pred_latency,
+            "current_ratio": measured_current / (pred_power / volts),
+        })
+        measurements.append(m)
+    frame = pd.DataFrame(rows)
+    latency_scale = _geomean(frame["latency_ratio"])
+    current_scale = _geomean(frame["current_ratio"])
+    sleep = float(frame["baseline_current_a"].median())
+    frame["latency_residual"] = frame["latency_ratio"] / latency_scale - 1.0
+    frame["energy_residual"] = frame["latency_ratio"] * frame["current_ratio"] / (latency_scale * current_scale) - 1.0
+    n = len(frame)
+    names = ", ".join(Path(p).name for p in frame["path"])
+    texts = {
+        "latency_scale": f"geometric mean of measured/predicted inference duration over {n} trace(s): {names}",
+        "current_scale": f"geometric mean of measured/predicted inference current (energy / (duration x supply)) "
+                         f"over {n} trace(s): {names}",
+        "sleep_current_a": f"median baseline current outside the events of {n} trace(s): {names}",
+    }
+    notes = [f"{Path(r['path']).name}: {Path(r['model']).name}, {r['n_events']} events, latency x"
+             f"{r['latency_ratio']:.3g}, current x{r['current_ratio']:.3g}" for r in rows]
+    if n > 1:
+        worst = float(frame["energy_residual"].abs().max())
+        notes.append(f"joint fit over {n} traces: largest energy residual {worst:.1%}")
+        if worst > 0.10:
+            notes.append("the traces disagree by more than 10 %: one scale per board does not fit them all; check "
+                         "the --model and --clock-mhz given for each trace")
+    provenance = {name: ("measured", text) for name, text in texts.items()}
+    calibration = Calibration(resolved_mcu, resolved_runtime, latency_scale, current_scale, sleep, notes, str(output),
+                              provenance)
+    _write(output, calibration, frame)
+    return CalibrationResult(calibration, frame, measurements, output)
+
+
+# ------------------------------------------------------------------------------------------ TOML
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError("non-finite number in calibration")
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False)   # a JSON string is a valid TOML basic string
+
+
+def render_toml(c: Calibration, frame) -> str:
+    """The override file text: three figures with ``measured`` provenance, then one ``[[trace]]`` each."""
+    today = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [f"# written by energy calibrate on {today}",
+             "# apply with: energy estimate MODEL --mcu {0} --power-model THIS.toml".format(c.mcu),
+             f"format_version = {FORMAT_VERSION}",
+             f"mcu = {_toml_value(c.mcu)}"]
+    if c.runtime:
+        lines.append(f"runtime = {_toml_value(c.runtime)}")
+    for name in FIGURES:
+        lines.append(f"{name} = {{ value = {_toml_value(float(getattr(c, name)))}, "
+                     f"{c.provenance[name][0]} = {_toml_value(c.provenance[name][1])} }}")
+    lines.append(f"notes = [{', '.join(_toml_value(n) for n in c.notes)}]")
+    for row in frame.to_dict("records"):
+        lines += ["", "[[trace]]",
+                  f"measured = {_toml_value('energy measure of ' + Path(row['path']).name + ', per-trace record')}"]
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and not math.isfinite(value)):
+                continue
+            if hasattr(value, "item"):
+                value = value.item()
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _write(output: Path, c: Calibration, frame) -> None:
+    from ..report.export import write_text_safely
+
+    write_text_safely(output, render_toml(c, frame))
+
+
+def load_calibration(path) -> Calibration:
+    """Read an override written by ``energy calibrate``; anything malformed is a :class:`UserError`."""
+    path = Path(path)
+    data = load_toml(path)
+    if "mcu" not in data or not isinstance(data["mcu"], str):
+        raise UserError(f"{path}: not a calibration file (no mcu = \"...\"); write one with energy calibrate")
+    values, provenance = {}, {}
+    for name in FIGURES:
+        if name not in data:
+            raise UserError(f"{path}: missing {name}; write the file with energy calibrate")
+        fig = as_figure(data[name], f"{path.name}: {name}")
+        try:
+            value = float(fig.value)
+        except (TypeError, ValueError):
+            raise UserError(f"{path.name}: {name} must be a number, got {fig.value!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and name != "sleep_current_a"):
+            raise UserError(f"{path.name}: {name} = {value} is not a valid {'scale' if 'scale' in name else 'current'}")
+        values[name] = value
+        provenance[name] = (fig.kind, fig.note)
+    notes = [str(n) for n in data.get("notes", [])]
+    return Calibration(data["mcu"], data.get("runtime"), values["latency_scale"], values["current_scale"],
+                       values["sleep_current_a"], notes, str(path), provenance)

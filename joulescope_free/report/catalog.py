@@ -1,0 +1,105 @@
+"""Tables and JSON for ``energy mcus`` and ``energy runtimes``.
+
+JSON schema of ``energy mcus --json`` (a list, one object per part; SI units as in the names):
+``id, name, vendor, core, isa, typical, boards, aliases, max_clock_hz, default_clock_hz, sram_bytes, tcm_bytes,
+flash_bytes, flash_kind, icache_bytes, dcache_bytes, flash_wait_states [[max_clock_hz, wait_states], ...],
+supply_min_v, supply_max_v, supply_default_v, regulator, run_current_per_hz_a, run_fixed_current_a,
+run_reference_v, default_runtime, sleep_modes [{name, current_a, retains_ram_bytes, wakeup_s, wakeup_energy_j}],
+notes, sources, assumptions``. Currents hold at ``run_reference_v``.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _num(x: float) -> str:
+    """Compact table number: 3 significant digits, thousands separators for large values."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def _sleep_for_table(mcu):
+    """The lowest-current sleep mode that keeps some SRAM (else the lowest overall)."""
+    keeping = [m for m in mcu.sleep_modes if m.retains_ram_bytes > 0]
+    return min(keeping or mcu.sleep_modes, key=lambda m: m.current_a) if mcu.sleep_modes else None
+
+
+def mcu_record(mcu) -> dict:
+    """One MCU as a JSON-ready dict (see the module docstring for the keys)."""
+    return {
+        "id": mcu.id, "name": mcu.name, "vendor": mcu.vendor, "core": mcu.core, "isa": list(mcu.isa),
+        "typical": mcu.typical, "boards": list(mcu.boards), "aliases": list(mcu.aliases),
+        "max_clock_hz": mcu.max_clock_hz, "default_clock_hz": mcu.default_clock_hz,
+        "sram_bytes": mcu.sram_bytes, "tcm_bytes": mcu.tcm_bytes, "flash_bytes": mcu.flash_bytes,
+        "flash_kind": mcu.flash_kind, "icache_bytes": mcu.icache_bytes, "dcache_bytes": mcu.dcache_bytes,
+        "flash_wait_states": [[hz, ws] for hz, ws in mcu.flash_wait_states],
+        "supply_min_v": mcu.supply_min_v, "supply_max_v": mcu.supply_max_v, "supply_default_v": mcu.supply_default_v,
+        "regulator": mcu.regulator,
+        "run_current_per_hz_a": mcu.run_current_per_hz_a, "run_fixed_current_a": mcu.run_fixed_current_a,
+        "run_reference_v": mcu.run_reference_v, "default_runtime": mcu.default_runtime,
+        "sleep_modes": [
+            {"name": m.name, "current_a": m.current_a, "retains_ram_bytes": m.retains_ram_bytes,
+             "wakeup_s": m.wakeup_s, "wakeup_energy_j": m.wakeup_energy_j}
+            for m in mcu.sleep_modes
+        ],
+        "notes": mcu.notes, "sources": list(mcu.sources), "assumptions": list(mcu.assumptions),
+    }
+
+
+def mcus_json(items: Iterable) -> str:
+    """``energy mcus --json``: a JSON list of :func:`mcu_record` dicts."""
+    return json.dumps([mcu_record(m) for m in items], indent=2, ensure_ascii=False)
+
+
+def render_mcus(items: Iterable, console: Console | None = None) -> None:
+    """Rich table of the MCU catalog; run µA/MHz is the total current at the default clock per MHz."""
+    console = console or Console()
+    table = Table(title="MCU catalog (power_models/mcus)", title_justify="left")
+    for col, justify in (("id", "left"), ("name", "left"), ("core", "left"), ("max MHz", "right"),
+                         ("SRAM KiB", "right"), ("flash KiB", "right"), ("run µA/MHz", "right"),
+                         ("sleep µA", "right"), ("default runtime", "left"), ("typical?", "center")):
+        table.add_column(col, justify=justify, overflow="fold")
+    n = 0
+    for m in items:
+        n += 1
+        per_mhz = m.run_current_a(m.default_clock_hz) / (m.default_clock_hz / 1e6) * 1e6
+        sleep = _sleep_for_table(m)
+        table.add_row(
+            m.id, m.name, m.core, _num(m.max_clock_hz / 1e6), _num(m.sram_bytes / 1024),
+            _num(m.flash_bytes / 1024) if m.flash_bytes else "ext",
+            _num(per_mhz), _num(sleep.current_a * 1e6) if sleep else "-", m.default_runtime,
+            "yes" if m.typical else "",
+        )
+    console.print(table)
+    console.print(f"{n} entries. run µA/MHz: supply current at the default clock divided by that clock, at the "
+                  "part's reference supply; sleep µA: lowest-current mode that keeps SRAM. Details, sources and "
+                  "assumptions: energy mcus --json")
+
+
+# --------------------------------------------------------------------------------------------- runtimes
+def runtime_record(rt) -> dict:
+    """One runtime as a JSON-ready dict: id, name, cores, versions (newest last), default_version, source, notes."""
+    return {
+        "id": rt.id, "name": rt.name, "cores": list(rt.cores), "versions": list(rt.versions),
+        "default_version": rt.default_version, "source": getattr(rt, "source", ""), "notes": getattr(rt, "notes", ""),
+    }
+
+
+def runtimes_json(items: Iterable) -> str:
+    """``energy runtimes --json``: a JSON list of :func:`runtime_record` dicts."""
+    return json.dumps([runtime_record(r) for r in items], indent=2, ensure_ascii=False)
+
+
+def render_runtimes(items: Iterable, console: Console | None = None) -> None:
+    """Rich table of the inference runtimes and the core classes they run on."""
+    console = console or Console()
+    table = Table(title="Inference runtimes (power_models/runtimes)", title_justify="left")
+    for col in ("id", "name", "cores", "versions", "default"):
+        table.add_column(col, overflow="fold")
+    for r in items:
+        table.add_row(r.id, r.name, ", ".join(r.cores), ", ".join(r.versions), r.default_version)
+    console.print(table)
+    console.print("Pick a version with --runtime ID@VERSION (default: the newest listed).")

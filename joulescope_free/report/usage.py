@@ -1,0 +1,158 @@
+"""Tables and JSON for duty profiles, batteries and the duty-cycle / battery-life result."""
+from __future__ import annotations
+
+import json
+import math
+
+from ..units import si_format
+
+
+def _console(console=None):
+    from rich.console import Console
+
+    if console is not None:
+        return console
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=max(probe.width, 132))
+
+
+def _json(obj) -> str:
+    def clean(x):
+        if isinstance(x, float) and not math.isfinite(x):
+            return None if math.isnan(x) else ("inf" if x > 0 else "-inf")
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v) for v in x]
+        return x
+
+    return json.dumps(clean(obj), indent=2, ensure_ascii=False)
+
+
+# ----------------------------------------------------------------------------------------------- profiles
+def profiles_json(items) -> str:
+    """The shipped profiles as a JSON list (rates in Hz, currents in A, energies in J)."""
+    return _json([p.to_dict() for p in items])
+
+
+def render_profiles(items, console=None) -> None:
+    """One row per profile: id, rate, phases, battery, regulator, what it describes."""
+    from rich.table import Table
+
+    from ..usage.duty import format_rate
+
+    table = Table(title="Duty profiles (energy estimate MODEL --mcu ID --profile ID)", title_justify="left")
+    for col in ("id", "rate", "phases", "battery", "regulator", "description"):
+        table.add_column(col, overflow="fold", no_wrap=col == "id")
+    for p in items:
+        phases = ", ".join(f"{ph.name}" + (" (always on)" if ph.always_on else f" ({ph.every})" if ph.every else "")
+                           for ph in p.phases)
+        spec = lambda x: x if isinstance(x, str) or x is None else "inline"  # noqa: E731
+        table.add_row(p.id, _rate_text(p.rate, p.rate_hz), phases or "-",
+                      spec(p.battery) or "-", spec(p.regulator) or "-", p.name)
+    _console(console).print(table)
+
+
+def _rate_text(rate, rate_hz) -> str:
+    from ..usage.duty import format_rate
+
+    if not rate:
+        return "-"
+    pretty = format_rate(rate_hz)
+    return rate if pretty == " ".join(str(rate).split()) else f"{rate} ({pretty})"
+
+
+# ----------------------------------------------------------------------------------------------- batteries
+def batteries_json(items) -> str:
+    """The batteries as a JSON list (pack voltages in V, capacity in mAh, currents in A), with sources."""
+    return _json([{**b.to_dict(), "sources": list(b.sources), "assumptions": list(b.assumptions), "notes": b.notes}
+                  for b in items])
+
+
+def render_batteries(items, console=None) -> None:
+    """One row per battery: chemistry, voltages, rated capacity, self-discharge, pulse limit."""
+    from rich.table import Table
+
+    table = Table(title="Batteries (prefix Nx for N cells in series, e.g. 2xaa-alkaline)", title_justify="left")
+    for col, just in (("id", "left"), ("chemistry", "left"), ("nominal", "right"), ("cutoff", "right"),
+                      ("capacity", "right"), ("self-discharge", "right"), ("max pulse", "right"),
+                      ("shelf life", "right"), ("name", "left")):
+        table.add_column(col, justify=just, overflow="fold", no_wrap=col == "id")
+    for b in items:
+        table.add_row(
+            b.id, b.chemistry, f"{b.nominal_v:.3g} V", f"{b.cutoff_v:.3g} V" if b.cutoff_v else "-",
+            f"{b.capacity_mah:,.0f} mAh",
+            f"{b.self_discharge_pct_per_year:g} %/yr" if b.self_discharge_pct_per_year is not None else "-",
+            si_format(b.max_pulse_a, "A") if b.max_pulse_a else "-",
+            f"{b.shelf_life_years:g} yr" if b.shelf_life_years else "-", b.name)
+    _console(console).print(table)
+
+
+# ----------------------------------------------------------------------------------------------- duty result
+def _get(obj, key, default=None):
+    try:
+        value = obj[key]
+    except (KeyError, TypeError, IndexError):
+        return default
+    return default if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def _fmt(value, unit):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return si_format(float(value), unit)
+
+
+def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
+    """Where the energy goes (one row per phase, largest first), the average current, the battery life in days,
+    months and years, what limits it and which input moves it most. ``duty_result`` is a DutyResult or any
+    object with ``phases``, ``summary``, ``battery`` and optionally ``drivers``/``warnings``/``assumptions``."""
+    from rich.table import Table
+
+    from ..usage.duty import format_rate
+
+    console = _console(console)
+    phases = duty_result.phases
+    s = duty_result.summary
+    if phases is None or len(phases) == 0:
+        return
+    table = Table(title=f"Where the energy goes ({format_rate(_get(s, 'rate_hz'))}, "
+                        f"period {_fmt(_get(s, 'period_s'), 's')})", title_justify="left")
+    for col in ("phase", "rate", "duration", "current", "energy", "average current", "share"):
+        table.add_column(col, justify="left" if col == "phase" else "right")
+    for _, r in phases.sort_values("share", ascending=False).iterrows():
+        kind = _get(r, "kind", "")
+        rate = "always" if kind == "always-on" else "constant" if kind == "regulator" else format_rate(_get(r, "rate_hz"))
+        duration = "-" if kind in ("always-on", "regulator") else _fmt(_get(r, "duration_s"), "s")
+        share = _get(r, "share", 0.0)
+        table.add_row(str(r["name"]), rate, duration, _fmt(_get(r, "current_a"), "A"),
+                      "-" if kind == "regulator" else _fmt(_get(r, "energy_j"), "J"),
+                      _fmt(_get(r, "average_current_a"), "A"), f"{100 * share:.1f} %")
+    table.add_section()
+    table.add_row("total", "", "", "", "", _fmt(_get(s, "average_current_a"), "A"), "100 %")
+    console.print(table)
+    line = f"average current {_fmt(_get(s, 'average_current_a'), 'A')}, power {_fmt(_get(s, 'average_power_w'), 'W')}"
+    if _get(s, "sleep_mode"):
+        line += f"; sleeps in {_get(s, 'sleep_mode')}"
+    console.print(line)
+    days = _get(s, "battery_life_days")
+    battery = getattr(duty_result, "battery", None)
+    if days is not None:
+        name = battery.get("name", _get(s, "battery_id")) if isinstance(battery, dict) else _get(s, "battery_id")
+        console.print(f"[bold]battery life {days:,.1f} days = {days / 30.44:,.1f} months = {days / 365.25:,.2f} years"
+                      f"[/bold] on {name}, limited by {_get(s, 'battery_life_limited_by')}")
+        if isinstance(battery, dict):
+            console.print(f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {battery.get('capacity_mah', 0):,.0f}"
+                          f" mAh above {battery.get('effective_cutoff_v', 0):.3g} V; self-discharge "
+                          f"{_fmt(battery.get('self_discharge_current_a'), 'A')}; regulator "
+                          f"{(battery.get('regulator') or {}).get('id', 'none')}")
+    drivers = list(getattr(duty_result, "drivers", []) or [])
+    if drivers:
+        console.print("what moves the answer most:")
+        for d in drivers:
+            console.print(f"  - {d}")
+    if assumptions:
+        for a in getattr(duty_result, "assumptions", []) or []:
+            console.print(f"  assumption: {a}")
+        for w in getattr(duty_result, "warnings", []) or []:
+            console.print(f"  [yellow]warning:[/yellow] {w}")

@@ -1,0 +1,337 @@
+"""The design-review workbook (``energy estimate ... --xlsx FILE``): sheets Summary, Layers, Phases, Assumptions.
+
+Units are in every header. The Phases and Summary sheets compute with live formulas: change a phase's current,
+duration or rate, the inference rate, the supply or the battery figures, and the average current and the
+battery life follow. Each formula cell also stores the value Python computed, so readers that do not
+recalculate still show numbers. The formulas are exactly the model of ``usage/lifetime.py``::
+
+    energy_j          = current_a x duration_s x supply_v            (phases given as energy: typed in)
+    average_current_a = energy_j x rate_hz / supply_v x battery_factor (regulator row: its quiescent current)
+    sleep duration_s  = max(0, period_s x (1 - sum(rate x duration of own-rate phases)) - sum(per-inference durations))
+    battery life_s    = usable_mah x 3.6 / (average_current_a + self-discharge), capped at the shelf life
+
+``usable_mah`` (derating, pulse loss, cutoff) is computed in Python at the estimated load and typed in.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+from .export import write_bytes_safely
+
+SECONDS_PER_YEAR = 365.25 * 86400.0
+_UNITS = (("_pct_per_year", "%/yr"), ("_bytes", "B"), ("_mah", "mAh"), ("_hz", "Hz"), ("_days", "d"),
+          ("_months", "months"), ("_years", "yr"), ("_ohm", "ohm"), ("_s", "s"), ("_j", "J"), ("_a", "A"),
+          ("_v", "V"), ("_w", "W"), ("_c", "C"))
+
+
+def unit_of(name: str) -> str:
+    """The SI unit a column name carries (``latency_s -> 's'``), '' for counts and text."""
+    for suffix, unit in _UNITS:
+        if str(name).endswith(suffix):
+            return unit
+    return ""
+
+
+def header(name: str) -> str:
+    unit = unit_of(name)
+    return f"{name} ({unit})" if unit else str(name)
+
+
+def _scalar(value):
+    """A value xlsxwriter can write: numbers, text, bools; None/NaN -> None; anything else as text."""
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover
+        pass
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _get(mapping, key, default=None):
+    try:
+        value = mapping[key]
+    except (KeyError, TypeError, IndexError):
+        return default
+    value = _scalar(value)
+    return default if value is None else value
+
+
+class _Sheet:
+    """A worksheet with a row cursor."""
+
+    def __init__(self, ws, fmt):
+        self.ws, self.fmt, self.row = ws, fmt, 0
+
+
+def write_workbook(result, path) -> Path:
+    """Write the workbook for an estimate ``result`` (``.summary`` Series, ``.layers``/``.phases`` DataFrames,
+    ``.assumptions``, ``.battery``, ``.target``) to ``path`` atomically; returns the path."""
+    import xlsxwriter
+    from xlsxwriter.utility import xl_rowcol_to_cell as cell
+
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        from ..errors import UserError
+
+        raise UserError(f"{path}: the workbook needs a .xlsx file name")
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    bold = wb.add_format({"bold": True})
+    title = wb.add_format({"bold": True, "font_size": 13})
+    inp = wb.add_format({"bg_color": "#FFF2CC", "num_format": "0.000E+00"})
+    num = wb.add_format({"num_format": "0.000E+00"})
+    pct = wb.add_format({"num_format": "0.0%"})
+    days_fmt = wb.add_format({"num_format": "#,##0.0", "bold": True})
+    note = wb.add_format({"italic": True, "font_color": "#666666"})
+
+    summary = result.summary
+    phases = getattr(result, "phases", None)
+    battery = getattr(result, "battery", None) or None
+    target = getattr(result, "target", {}) or {}
+    has_duty = phases is not None and len(phases) > 0 and _get(summary, "rate_hz") is not None
+
+    ws = wb.add_worksheet("Summary")
+    wp = wb.add_worksheet("Phases")
+    wl = wb.add_worksheet("Layers")
+    wa = wb.add_worksheet("Assumptions")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 9)
+    ws.set_column(3, 3, 70)
+
+    # ------------------------------------------------------------------ Summary: the live block
+    ws.write(0, 0, f"{target.get('mcu', '')} / {target.get('runtime', '')}: design review", title)
+    ws.write_row(1, 0, ["quantity", "value", "unit", "how"], bold)
+    refs: dict[str, str] = {}
+    r = 2
+
+    def put(name, value, *, formula=None, fmt=num, how=""):
+        nonlocal r
+        ws.write(r, 0, name)
+        value = _scalar(value)
+        if formula is None:
+            ws.write(r, 1, value, inp if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+            how = how or "input: change it"
+        else:
+            ws.write_formula(r, 1, formula, fmt, value if value is not None else 0)
+        ws.write(r, 2, unit_of(name))
+        ws.write(r, 3, how, note)
+        refs[name] = f"Summary!{cell(r, 1, row_abs=True, col_abs=True)}"
+        r += 1
+        return cell(r - 1, 1)
+
+    live = set()
+    if has_duty:
+        supply_v = float(_get(summary, "supply_v"))
+        battery_v = float(_get(summary, "battery_v", supply_v))
+        rate_hz = float(_get(summary, "rate_hz"))
+        put("supply_v", supply_v, how="input: MCU supply; phase energies are at this voltage")
+        put("battery_v", battery_v, how="input: pack nominal voltage (regulator conversion)")
+        c_rate = put("rate_hz", rate_hz, how="input: inferences per second")
+        put("period_s", 1 / rate_hz, formula=f"=1/{c_rate}", how="= 1 / rate_hz")
+        live |= {"supply_v", "battery_v", "rate_hz", "period_s"}
+        avg_row = r
+        r += 1  # average_current_a is written after the Phases sheet knows its range
+        live |= {"average_current_a", "average_power_w"}
+        pw_row = r
+        r += 1
+        life = None
+        if battery is not None and _get(summary, "battery_life_days") is not None:
+            c_cap = put("capacity_mah", battery.get("capacity_mah"), how="input: rated capacity (self-discharge base)")
+            c_use = put("usable_capacity_mah", battery.get("usable_capacity_mah"),
+                        how="input: computed in Python at the estimated load (derating x pulse x cutoff)")
+            c_pct = put("self_discharge_pct_per_year", battery.get("self_discharge_pct_per_year") or 0)
+            c_shelf = put("shelf_life_years", battery.get("shelf_life_years") or 0, how="input: 0 = no cap")
+            sd_a = _get(summary, "self_discharge_current_a", 0.0)
+            c_sd = put("self_discharge_current_a", sd_a, formula=f"={c_cap}*3.6*{c_pct}/100/{SECONDS_PER_YEAR}",
+                       how="= capacity_mah x 3.6 x pct/100 per year")
+            life = (c_use, c_sd, c_shelf)
+            live |= {"capacity_mah", "usable_capacity_mah", "self_discharge_pct_per_year", "shelf_life_years",
+                     "self_discharge_current_a"}
+        life_rows = r
+        if life is not None:
+            r += 6
+        live |= {"battery_life_days", "battery_life_months", "battery_life_years", "battery_life_limited_by"}
+
+    # ------------------------------------------------------------------ Phases
+    wp.set_column(0, 1, 16)
+    wp.set_column(2, 8, 16)
+    wp.set_column(9, 9, 80)
+    cols = ["phase", "kind", "rate_hz", "duration_s", "current_a", "energy_j", "battery_factor", "average_current_a",
+            "share", "note"]
+    wp.write_row(0, 0, [header(c) if c != "battery_factor" else "battery_factor (A/A)" for c in cols]
+                 + [], bold)
+    wp.write(0, 8, "share (of average_current_a)", bold)
+    if has_duty:
+        frame = phases.reset_index(drop=True)
+        order = sorted(range(len(frame)), key=lambda i: {"sleep": 1, "regulator": 2}.get(frame.loc[i, "kind"], 0))
+        first, last = 1, len(order)
+        V, RATE = refs["supply_v"], refs["rate_hz"]
+        per_inf_d, own_rd = [], []
+        row_of = {}
+        for out_row, i in enumerate(order, start=1):
+            row_of[i] = out_row
+            ph = frame.loc[i]
+            kind = ph.get("kind", "profile")
+            if bool(ph.get("per_inference", False)):
+                per_inf_d.append(cell(out_row, 3))
+            elif kind == "profile":
+                own_rd.append(f"{cell(out_row, 2)}*{cell(out_row, 3)}")
+        for out_row, i in ((row_of[i], i) for i in order):
+            ph = frame.loc[i]
+            kind = _get(ph, "kind", "profile")
+            wp.write(out_row, 0, _get(ph, "name"))
+            wp.write(out_row, 1, kind)
+            c_rate, c_dur, c_cur, c_en, c_k = (cell(out_row, c) for c in (2, 3, 4, 5, 6))
+            rate_v, dur_v, cur_v, en_v = (_get(ph, k) for k in ("rate_hz", "duration_s", "current_a", "energy_j"))
+            k_v, avg_v = _get(ph, "battery_factor", 1.0), _get(ph, "average_current_a", 0.0)
+            if kind == "regulator":
+                wp.write(out_row, 4, cur_v, inp)
+                wp.write(out_row, 6, 1.0)
+                wp.write_formula(out_row, 7, f"={c_cur}", num, avg_v)
+            else:
+                if bool(_get(ph, "per_inference", False)) or kind in ("sleep", "always-on"):
+                    wp.write_formula(out_row, 2, f"={RATE}", num, rate_v)
+                else:
+                    wp.write(out_row, 2, rate_v, inp)
+                if kind == "sleep":
+                    own = "+".join(own_rd) or "0"
+                    per = "+".join(per_inf_d) or "0"
+                    wp.write_formula(out_row, 3, f"=MAX(0,(1-({own}))/{c_rate}-({per}))", num, dur_v)
+                elif kind == "always-on":
+                    wp.write_formula(out_row, 3, f"=1/{c_rate}", num, dur_v)
+                else:
+                    wp.write(out_row, 3, dur_v, inp)
+                if cur_v is not None:
+                    wp.write(out_row, 4, cur_v, inp)
+                    wp.write_formula(out_row, 5, f"={c_cur}*{c_dur}*{V}", num, en_v)
+                else:
+                    wp.write(out_row, 5, en_v, inp)
+                wp.write(out_row, 6, k_v, inp)
+                wp.write_formula(out_row, 7, f"={c_en}*{c_rate}/{V}*{c_k}", num, avg_v)
+            total_range = f"{cell(first, 7, row_abs=True)}:{cell(last, 7, row_abs=True)}"
+            wp.write_formula(out_row, 8, f"={cell(out_row, 7)}/SUM({total_range})", pct, _get(ph, "share", 0.0))
+            wp.write(out_row, 9, _get(ph, "note", ""), note)
+        total_row = last + 1
+        wp.write(total_row, 0, "total", bold)
+        avg_total = float(_get(summary, "average_current_a", 0.0))
+        wp.write_formula(total_row, 7, f"=SUM({cell(first, 7)}:{cell(last, 7)})", num, avg_total)
+        wp.write(total_row + 2, 0, "Yellow cells are inputs. rate_hz of per-inference phases, sleep and always-on "
+                 "rows follows Summary rate_hz; battery_factor = battery A per load A (regulator).", note)
+
+        # back-fill the Summary cells that depend on the Phases range
+        ws.write(avg_row, 0, "average_current_a")
+        ws.write_formula(avg_row, 1, f"=Phases!{cell(total_row, 7)}", num, avg_total)
+        ws.write(avg_row, 2, "A")
+        ws.write(avg_row, 3, "= sum of the Phases average currents (drawn from the battery)", note)
+        refs["average_current_a"] = f"Summary!{cell(avg_row, 1, row_abs=True, col_abs=True)}"
+        ws.write(pw_row, 0, "average_power_w")
+        ws.write_formula(pw_row, 1, f"={cell(avg_row, 1)}*{refs['battery_v']}", num,
+                         _get(summary, "average_power_w", avg_total * battery_v))
+        ws.write(pw_row, 2, "W")
+        ws.write(pw_row, 3, "= average_current_a x battery_v", note)
+        if life is not None:
+            c_use, c_sd, c_shelf = life
+            avg = cell(avg_row, 1)
+            rr = life_rows
+            rows = [
+                ("uncapped_life_s", f"=IF({c_use}<=0,0,{c_use}*3.6/({avg}+{c_sd}))",
+                 "= usable_capacity_mah x 3.6 / (average_current_a + self_discharge_current_a)"),
+                ("battery_life_s", f"=IF(AND({c_shelf}>0,{cell(rr, 1)}>{c_shelf}*{SECONDS_PER_YEAR}),"
+                                   f"{c_shelf}*{SECONDS_PER_YEAR},{cell(rr, 1)})", "= min(uncapped, shelf life)"),
+                ("battery_life_days", f"={cell(rr + 1, 1)}/86400", "= life_s / 86400"),
+                ("battery_life_months", f"={cell(rr + 2, 1)}/30.44", "= days / 30.44"),
+                ("battery_life_years", f"={cell(rr + 2, 1)}/365.25", "= days / 365.25"),
+                ("battery_life_limited_by", f"=IF({c_use}<=0,\"cutoff\",IF(AND({c_shelf}>0,{cell(rr, 1)}>{c_shelf}*"
+                                            f"{SECONDS_PER_YEAR}),\"shelf life\",IF({c_sd}>{avg},\"self-discharge\","
+                                            "\"capacity\")))", "capacity | self-discharge | shelf life | cutoff"),
+            ]
+            days = float(_get(summary, "battery_life_days"))
+            values = [None, days * 86400, days, days / 30.44, days / 365.25, _get(summary, "battery_life_limited_by")]
+            uncapped = _uncapped(battery, avg_total, _get(summary, "self_discharge_current_a", 0.0))
+            values[0] = uncapped
+            for k, (name, formula, how) in enumerate(rows):
+                ws.write(rr + k, 0, name, bold if name == "battery_life_days" else None)
+                fmt = days_fmt if name == "battery_life_days" else (None if name.endswith("limited_by") else num)
+                ws.write_formula(rr + k, 1, formula, fmt, values[k])
+                ws.write(rr + k, 2, unit_of(name))
+                ws.write(rr + k, 3, how, note)
+                refs[name] = f"Summary!{cell(rr + k, 1, row_abs=True, col_abs=True)}"
+    else:
+        wp.write(1, 0, "no duty cycle: give --duty or --profile for phases and battery life", note)
+
+    # ------------------------------------------------------------------ Summary: everything else (values)
+    r += 1
+    ws.write(r, 0, "other results (computed in Python)", bold)
+    r += 1
+    for key, value in (summary.items() if hasattr(summary, "items") else []):
+        if key in live or key in refs:
+            continue
+        ws.write(r, 0, key)
+        ws.write(r, 1, _scalar(value))
+        ws.write(r, 2, unit_of(key))
+        r += 1
+    for label, mapping in (("target", target), ("battery", battery or {})):
+        if not mapping:
+            continue
+        r += 1
+        ws.write(r, 0, label, bold)
+        r += 1
+        for key, value in _flatten(mapping):
+            ws.write(r, 0, key)
+            ws.write(r, 1, _scalar(value))
+            ws.write(r, 2, unit_of(key))
+            r += 1
+
+    # ------------------------------------------------------------------ Layers
+    layers = getattr(result, "layers", None)
+    if layers is not None and len(layers.columns):
+        wl.write_row(0, 0, [header(c) for c in layers.columns], bold)
+        for i, row in enumerate(layers.itertuples(index=False), start=1):
+            for j, value in enumerate(row):
+                v = _scalar(value)
+                if v is not None:
+                    wl.write(i, j, v)
+        wl.freeze_panes(1, 0)
+
+    # ------------------------------------------------------------------ Assumptions
+    wa.set_column(0, 0, 12)
+    wa.set_column(1, 1, 140)
+    wa.write_row(0, 0, ["kind", "text"], bold)
+    k = 1
+    for kind, lines in (("assumption", getattr(result, "assumptions", []) or []),
+                        ("warning", getattr(result, "warnings", []) or []),
+                        ("driver", getattr(result, "drivers", []) or [])):
+        for line in lines:
+            wa.write(k, 0, kind)
+            wa.write(k, 1, str(line))
+            k += 1
+
+    wb.close()
+    return write_bytes_safely(path, buf.getvalue())
+
+
+def _uncapped(battery: dict, avg_a: float, sd_a: float) -> float:
+    usable = float(battery.get("usable_capacity_mah") or 0.0)
+    return 0.0 if usable <= 0 else usable * 3.6 / (avg_a + (sd_a or 0.0))
+
+
+def _flatten(mapping: dict, prefix: str = ""):
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{name}.")
+        elif isinstance(value, (list, tuple)):
+            yield name, "; ".join(str(v) for v in value)
+        else:
+            yield name, value

@@ -1,0 +1,53 @@
+"""Names and units. Every quantity carries its SI unit in its name; conversion happens only at the edges.
+
+Glossary (the same names are the JSON keys and DataFrame columns):
+
+=========================  =====  ==========================================================
+name                       unit   meaning
+=========================  =====  ==========================================================
+macs                       count  multiply-accumulates (one multiply + one add = 1 MAC)
+elements                   count  output elements an operator produces
+*_bytes                    B      memory sizes and traffic
+clock_hz                   Hz     core clock
+supply_v                   V      supply voltage at the MCU's VDD pins
+cycles                     count  core clock cycles
+latency_s                  s      time of one inference (or one layer)
+energy_j / energy_*_j      J      energy drawn from the supply
+current_a                  A      current drawn from the supply
+*_power_w                  W      power
+rate_hz / period_s         Hz, s  how often an inference (or a phase) happens
+battery_life_days          d      days until the battery is exhausted (months = days / 30.44)
+=========================  =====  ==========================================================
+"""
+from __future__ import annotations
+
+DAYS_PER_MONTH = 30.44
+SECONDS_PER_DAY = 86400.0
+SECONDS_PER_HOUR = 3600.0
+MAH_TO_C = 3.6  # 1 mAh = 3.6 coulomb
+
+
+def mhz_to_hz(mhz: float) -> float:
+    return float(mhz) * 1e6
+
+
+def hz_to_mhz(hz: float) -> float:
+    return float(hz) / 1e6
+
+
+def mah_to_coulomb(mah: float) -> float:
+    return float(mah) * MAH_TO_C
+
+
+def si_format(value: float, unit: str, digits: int = 3) -> str:
+    """``si_format(0.00312, "A") -> '3.12 mA'`` for printed tables."""
+    if value is None:
+        return "-"
+    if value == 0:
+        return f"0 {unit}"
+    prefixes = [(1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")]
+    mag = abs(value)
+    for scale, prefix in prefixes:
+        if mag >= scale:
+            return f"{value / scale:.{digits}g} {prefix}{unit}"
+    return f"{value / 1e-12:.{digits}g} p{unit}"

@@ -1,0 +1,70 @@
+"""Small helpers shared by the battery, regulator and profile loaders: read a value that is either a sourced
+figure ``{ value = X, source = "..." }`` (shipped data) or a plain number (a user's inline input)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..datafile import as_figure, is_figure
+from ..errors import UserError
+
+
+def read_value(node: Any, where: str, provenance: dict | None = None, assumptions: list | None = None):
+    """The value of ``node``; records ``where -> (kind, note)`` in ``provenance`` and a line in ``assumptions``
+    for figures marked ``derived``. Plain numbers are recorded as ``("input", "")``."""
+    if is_figure(node):
+        fig = as_figure(node, where)
+        if provenance is not None:
+            provenance[where] = (fig.kind, fig.note)
+        if assumptions is not None and fig.kind == "derived":
+            shown = "a curve" if isinstance(fig.value, list) else f"{fig.value}"
+            assumptions.append(f"{where} = {shown}: {fig.note}")
+        return fig.value
+    if provenance is not None:
+        provenance[where] = ("input", "")
+    return node
+
+
+def number(node: Any, where: str, *, minimum: float | None = 0.0, strict: bool = False, **kw) -> float:
+    """A finite float (>= ``minimum``, or > it with ``strict``); anything else is a :class:`UserError`."""
+    value = read_value(node, where, **kw)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise UserError(f"{where}: expected a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise UserError(f"{where}: must be finite, got {value}")
+    if minimum is not None and (value < minimum or (strict and value == minimum)):
+        raise UserError(f"{where}: must be {'>' if strict else '>='} {minimum:g}, got {value:g}")
+    return value
+
+
+def pairs(node: Any, where: str, **kw) -> tuple[tuple[float, float], ...]:
+    """A list of ``[x, y]`` number pairs (e.g. ``[[load_a, efficiency], ...]``), sorted by x."""
+    value = read_value(node, where, **kw)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ((1.0, float(value)),)  # a single number: flat curve
+    try:
+        out = tuple(sorted((float(a), float(b)) for a, b in value))
+    except (TypeError, ValueError):
+        raise UserError(f"{where}: expected a number or a list of [x, y] pairs, got {value!r}") from None
+    if not out or any(not (math.isfinite(a) and math.isfinite(b)) or b < 0 for a, b in out):
+        raise UserError(f"{where}: pairs must be finite with y >= 0, got {value!r}")
+    return out
+
+
+def interp_log(x: float, points: tuple[tuple[float, float], ...]) -> float:
+    """Linear interpolation in log10(x) over ``points`` (x > 0), clamped at both ends."""
+    if len(points) == 1:
+        return points[0][1]
+    xs = np.log10([max(p[0], 1e-15) for p in points])
+    ys = [p[1] for p in points]
+    return float(np.interp(np.log10(max(x, 1e-15)), xs, ys))
+
+
+def check_keys(table: dict, allowed: set[str], where: str) -> None:
+    """Unknown keys are an error naming the key and the allowed ones."""
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise UserError(f"{where}: unknown key '{extra[0]}'; allowed: {', '.join(sorted(allowed))}")

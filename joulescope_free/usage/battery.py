@@ -1,0 +1,247 @@
+"""Batteries: one TOML per cell in ``profiles/batteries/``; ``Nx<id>`` puts N cells in series.
+
+Capacity model (explainable, every step reported in ``notes``)::
+
+    usable = rated_or_derated(I_avg) x pulse_factor(I_peak) x voltage_fraction(effective cutoff)
+
+* ``rated_or_derated``: the cell's capacity at the average load, interpolated in log-current over the sourced
+  ``[derating] capacity_mah = [[load_a, mAh], ...]`` points (clamped at the ends); the rated capacity when
+  there are none. ``low_rate_loss = "self-discharge"`` (Li-SOCl2 bobbins): below the curve's peak the published
+  loss is the parasitic self-discharge over the long discharge, which the lifetime model adds as a drain, so the
+  curve is held at its peak there (no double counting).
+* ``pulse_factor``: coin cells lose capacity under mA pulses: ``[pulse_derating] fraction = [[peak_a, f], ...]``.
+* ``voltage_fraction``: share of the capacity delivered before the cell falls to the effective cutoff,
+  ``max(cell cutoff, min_supply_v / cells)``, read off a per-chemistry ``[discharge_curve]`` (marked derived).
+
+Self-discharge is a constant extra drain of ``rated capacity x pct/100 per year`` (see lifetime.py). A battery
+given inline with only capacity and voltage is ideal: none of the above applies.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..datafile import load_toml
+from ..errors import UserError, unknown
+from ..paths import data_dir
+from ..units import MAH_TO_C
+from ._figures import check_keys, interp_log, number, pairs
+
+_TOP_KEYS = {"id", "name", "chemistry", "nominal_v", "cutoff_v", "capacity_mah", "self_discharge_pct_per_year",
+             "max_continuous_a", "max_pulse_a", "shelf_life_years", "rechargeable", "derating", "pulse_derating",
+             "discharge_curve", "notes", "source", "derived", "cells"}
+_INLINE_KEYS = {"id", "name", "chemistry", "capacity_mah", "nominal_v", "cutoff_v", "self_discharge_pct_per_year",
+                "max_pulse_a", "shelf_life_years", "cells", "notes"}
+_SERIES = re.compile(r"^\s*(\d+)\s*[x×*]\s*(.+)$", re.IGNORECASE)
+MAX_CELLS = 12
+
+
+@dataclass(frozen=True)
+class Battery:
+    id: str
+    name: str
+    chemistry: str
+    cells: int
+    nominal_v: float                        # V, pack (cells x cell nominal)
+    cutoff_v: float                         # V, pack (cells x cell end voltage); 0 = not modelled
+    capacity_mah: float                     # rated, of one cell (= of the series pack)
+    self_discharge_pct_per_year: float | None
+    max_pulse_a: float | None
+    max_continuous_a: float | None = None
+    shelf_life_years: float | None = None
+    derating: tuple = ()                    # ((load_a, mAh), ...)
+    low_rate_loss_is_self_discharge: bool = False
+    pulse_derating: tuple = ()              # ((peak_a, fraction), ...)
+    discharge_curve: tuple = ()             # ((cell_v, fraction delivered down to it), ...)
+    rechargeable: bool = False
+    ideal: bool = False
+    sources: tuple = ()
+    assumptions: tuple = ()
+    provenance: dict = field(default_factory=dict)
+    notes: str = ""
+    path: str = ""
+
+    @property
+    def cell_nominal_v(self) -> float:
+        return self.nominal_v / self.cells
+
+    @property
+    def cell_cutoff_v(self) -> float:
+        return self.cutoff_v / self.cells
+
+    def capacity_breakdown(self, average_current_a: float, peak_current_a: float | None = None,
+                           min_supply_v: float | None = None) -> dict:
+        """Every factor of the usable capacity at this load (currents in A, voltages in V, capacities in mAh)."""
+        notes: list[str] = []
+        mah = self.capacity_mah
+        if self.derating:
+            mah = interp_log(average_current_a, self.derating)
+            peak_a, peak_mah = max(self.derating, key=lambda p: p[1])
+            if self.low_rate_loss_is_self_discharge and average_current_a < peak_a:
+                mah = peak_mah
+                notes.append(f"below {peak_a * 1e3:g} mA the published capacity loss is self-discharge, modelled as a "
+                             f"drain: capacity held at the curve's {peak_mah:g} mAh peak")
+            if abs(mah - self.capacity_mah) > 1e-9 * self.capacity_mah:
+                notes.append(f"capacity at {average_current_a * 1e3:.3g} mA average: {mah:.4g} mAh "
+                             f"(rated {self.capacity_mah:g} mAh)")
+        pulse = 1.0
+        if self.pulse_derating and peak_current_a is not None:
+            pulse = min(1.0, interp_log(peak_current_a, self.pulse_derating))
+            if pulse < 1.0:
+                notes.append(f"{peak_current_a * 1e3:.3g} mA peaks cost {100 * (1 - pulse):.0f} % of the capacity")
+        cutoff_cell = self.cell_cutoff_v
+        if min_supply_v is not None and min_supply_v / self.cells > cutoff_cell:
+            cutoff_cell = min_supply_v / self.cells
+        frac = 1.0
+        if self.discharge_curve:
+            vs = [p[0] for p in self.discharge_curve]
+            fs = [p[1] for p in self.discharge_curve]
+            at_end = float(np.interp(self.cell_cutoff_v, vs, fs)) if self.cell_cutoff_v > 0 else 1.0
+            frac = float(np.clip(np.interp(cutoff_cell, vs, fs) / at_end, 0.0, 1.0)) if at_end > 0 else 0.0
+        elif not self.ideal and cutoff_cell > self.cell_nominal_v:
+            frac = 0.0
+        elif self.ideal and min_supply_v is not None and min_supply_v > self.nominal_v:
+            notes.append(f"the load needs {min_supply_v:.3g} V, above the pack's {self.nominal_v:.3g} V "
+                         "(ideal battery: ignored)")
+        if frac < 1.0 and cutoff_cell > self.cell_cutoff_v:
+            notes.append(f"the load needs >= {cutoff_cell * self.cells:.3g} V, so only {100 * frac:.0f} % of the "
+                         f"capacity is above the effective cutoff (rated to {self.cutoff_v:.3g} V)")
+        usable = mah * pulse * frac
+        return {"derated_mah": mah, "pulse_factor": pulse, "voltage_fraction": frac,
+                "effective_cutoff_v": cutoff_cell * self.cells if not self.ideal else self.cutoff_v,
+                "usable_mah": usable, "notes": notes}
+
+    def usable_capacity_c(self, average_current_a: float, peak_current_a: float | None = None,
+                          min_supply_v: float | None = None) -> tuple[float, list[str]]:
+        """Usable charge (coulombs) at this average and peak load current (A) above ``min_supply_v`` (V)."""
+        b = self.capacity_breakdown(average_current_a, peak_current_a, min_supply_v)
+        return b["usable_mah"] * MAH_TO_C, b["notes"]
+
+    def self_discharge_current_a(self) -> float:
+        """Constant drain equivalent to the self-discharge: rated charge x pct/100 per year (A)."""
+        if not self.self_discharge_pct_per_year:
+            return 0.0
+        return self.capacity_mah * MAH_TO_C * self.self_discharge_pct_per_year / 100.0 / (365.25 * 86400.0)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "chemistry": self.chemistry, "cells": self.cells,
+                "nominal_v": self.nominal_v, "cutoff_v": self.cutoff_v, "capacity_mah": self.capacity_mah,
+                "self_discharge_pct_per_year": self.self_discharge_pct_per_year, "max_pulse_a": self.max_pulse_a,
+                "max_continuous_a": self.max_continuous_a, "shelf_life_years": self.shelf_life_years,
+                "rechargeable": self.rechargeable, "ideal": self.ideal}
+
+
+def _folder() -> Path:
+    return data_dir("profiles") / "batteries"
+
+
+def _ids() -> list[str]:
+    return sorted(p.stem for p in _folder().glob("*.toml"))
+
+
+def _from_file(path: Path, ident: str) -> Battery:
+    t = load_toml(path)
+    where = str(path)
+    check_keys(t, _TOP_KEYS, where)
+    prov: dict = {}
+    assumptions: list = []
+    kw = dict(provenance=prov, assumptions=assumptions)
+
+    def opt(key, **extra):
+        return number(t[key], f"{ident}.{key}", **kw, **extra) if key in t else None
+
+    for key in ("nominal_v", "capacity_mah"):
+        if key not in t:
+            raise UserError(f"{where}: missing `{key}`")
+    derating, low_rate = (), False
+    if "derating" in t:
+        check_keys(t["derating"], {"capacity_mah", "low_rate_loss", "notes"}, f"{where} [derating]")
+        derating = tuple((a, b) for a, b in pairs(t["derating"]["capacity_mah"], f"{ident}.derating.capacity_mah", **kw))
+        low_rate = t["derating"].get("low_rate_loss", "") == "self-discharge"
+    pulse = ()
+    if "pulse_derating" in t:
+        check_keys(t["pulse_derating"], {"fraction", "notes"}, f"{where} [pulse_derating]")
+        pulse = pairs(t["pulse_derating"]["fraction"], f"{ident}.pulse_derating.fraction", **kw)
+    curve = ()
+    if "discharge_curve" in t:
+        check_keys(t["discharge_curve"], {"delivered", "notes"}, f"{where} [discharge_curve]")
+        curve = pairs(t["discharge_curve"]["delivered"], f"{ident}.discharge_curve.delivered", **kw)
+    nominal = number(t["nominal_v"], f"{ident}.nominal_v", strict=True, **kw)
+    cap = number(t["capacity_mah"], f"{ident}.capacity_mah", strict=True, **kw)
+    sd = opt("self_discharge_pct_per_year")
+    if sd is None:
+        assumptions.append(f"{ident}: no sourced self-discharge figure; none modelled (long lives are optimistic)")
+    sources = tuple(dict.fromkeys(note for k, note in prov.values() if k == "source"))
+    return Battery(
+        id=ident, name=str(t.get("name", ident)), chemistry=str(t.get("chemistry", "")), cells=1,
+        nominal_v=nominal, cutoff_v=opt("cutoff_v") or 0.0, capacity_mah=cap, self_discharge_pct_per_year=sd,
+        max_pulse_a=opt("max_pulse_a"), max_continuous_a=opt("max_continuous_a"),
+        shelf_life_years=opt("shelf_life_years"), derating=derating, low_rate_loss_is_self_discharge=low_rate,
+        pulse_derating=pulse, discharge_curve=curve, rechargeable=bool(t.get("rechargeable", False)),
+        sources=sources, assumptions=tuple(assumptions), provenance=prov, notes=str(t.get("notes", "")),
+        path=str(path))
+
+
+def _inline(spec: dict) -> Battery:
+    check_keys(spec, _INLINE_KEYS, "inline battery")
+    for key in ("capacity_mah", "nominal_v"):
+        if key not in spec:
+            raise UserError(f"inline battery: missing `{key}` (give capacity_mah and nominal_v, or an id)")
+    cap = number(spec["capacity_mah"], "battery.capacity_mah", strict=True)
+    nominal = number(spec["nominal_v"], "battery.nominal_v", strict=True)
+    cells = int(number(spec.get("cells", 1), "battery.cells", strict=True))
+    sd = number(spec["self_discharge_pct_per_year"], "battery.self_discharge_pct_per_year") \
+        if "self_discharge_pct_per_year" in spec else None
+    cutoff = number(spec.get("cutoff_v", 0.0), "battery.cutoff_v")
+    return Battery(
+        id=str(spec.get("id", "inline")), name=str(spec.get("name", f"inline {cap:g} mAh {nominal:g} V")),
+        chemistry=str(spec.get("chemistry", "ideal")), cells=cells, nominal_v=nominal, cutoff_v=cutoff,
+        capacity_mah=cap, self_discharge_pct_per_year=sd,
+        max_pulse_a=number(spec["max_pulse_a"], "battery.max_pulse_a") if "max_pulse_a" in spec else None,
+        shelf_life_years=number(spec["shelf_life_years"], "battery.shelf_life_years", strict=True)
+        if "shelf_life_years" in spec else None,
+        ideal=True, notes=str(spec.get("notes", "")),
+        assumptions=("battery given inline: ideal (no derating, no discharge curve"
+                     + ("" if sd else ", no self-discharge") + ")",))
+
+
+def series(battery: Battery, cells: int) -> Battery:
+    """``cells`` of ``battery`` in series: voltages multiply, capacity stays."""
+    if not 1 <= cells <= MAX_CELLS:
+        raise UserError(f"battery '{cells}x{battery.id}': give 1 to {MAX_CELLS} cells in series")
+    if cells == 1:
+        return battery
+    return replace(battery, id=f"{cells}x{battery.id}", name=f"{cells} x {battery.name}", cells=cells * battery.cells,
+                   nominal_v=battery.nominal_v * cells, cutoff_v=battery.cutoff_v * cells)
+
+
+def load_battery(spec) -> Battery:
+    """``"cr2032"``, ``"2xaa-alkaline"``, a .toml path, a :class:`Battery`, or an inline dict
+    (``{capacity_mah = 1000, nominal_v = 3.0}``; ``{id = "cr2032"}`` looks the id up)."""
+    if isinstance(spec, Battery):
+        return spec
+    if isinstance(spec, dict):
+        if set(spec) == {"id"}:
+            return load_battery(str(spec["id"]))
+        return _inline(spec)
+    if spec is None or not str(spec).strip():
+        raise UserError("empty battery; see `energy batteries`")
+    text = str(spec).strip()
+    if text.endswith(".toml"):
+        path = Path(text)
+        return _from_file(path, path.stem)
+    cells, base = 1, text.lower()
+    if m := _SERIES.match(base):
+        cells, base = int(m[1]), m[2].strip()
+    path = _folder() / f"{base}.toml"
+    if not path.is_file():
+        raise unknown("battery", base, _ids(), hint="see `energy batteries`; prefix Nx for N cells in series")
+    return series(_from_file(path, base), cells)
+
+
+def list_batteries() -> list[Battery]:
+    """Every shipped battery (single cell)."""
+    return [load_battery(i) for i in _ids()]

@@ -1,0 +1,86 @@
+"""The duty grammar: how often an inference (or a profile phase) happens, as a rate in Hz.
+
+Accepted (case-insensitive, spaces anywhere, decimals allowed)::
+
+    N/s  N/min  N/h  N/day        "10/s", "1 / min", "0.5/h", "24/day"
+    NHz                           "2Hz", "0.5 hz"   (no kHz/MHz: an inference rate is not a radio)
+    every N s|min|h|day           "every 10 min", "every 2.5 s", "every hour" (N defaults to 1)
+    continuous                    back to back: ``math.inf``
+
+Unit spellings: s, sec, secs, second(s); min, mins, minute(s); h, hr, hrs, hour(s); d, day(s).
+``1/min`` and ``every 1 min`` are the same rate. Zero, negative, unknown units: :class:`UserError`.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from ..errors import UserError, closest
+
+#: seconds per unit, keyed by every accepted spelling
+UNIT_S: dict[str, float] = {}
+for _names, _seconds in (
+    (("s", "sec", "secs", "second", "seconds"), 1.0),
+    (("min", "mins", "minute", "minutes"), 60.0),
+    (("h", "hr", "hrs", "hour", "hours"), 3600.0),
+    (("d", "day", "days"), 86400.0),
+):
+    for _n in _names:
+        UNIT_S[_n] = _seconds
+
+CONTINUOUS_WORDS = ("continuous", "back-to-back", "back to back")
+GRAMMAR_HINT = "use N/s, N/min, N/h, N/day, NHz, 'every N s|min|h|day' or continuous"
+
+_NUMBER = r"(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+))"
+_PER = re.compile(rf"^{_NUMBER}\s*/\s*(?P<unit>[a-z]+)$")
+_HZ = re.compile(rf"^{_NUMBER}\s*hz$")
+_EVERY = re.compile(rf"^every\s*(?:{_NUMBER}\s*)?(?P<unit>[a-z]+)$")
+
+
+def _unit_seconds(unit: str, text: str) -> float:
+    if unit in UNIT_S:
+        return UNIT_S[unit]
+    near = closest(unit, UNIT_S)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    raise UserError(f"unknown time unit '{unit}' in duty '{text}'{hint} ({GRAMMAR_HINT})")
+
+
+def _positive(value: float, text: str) -> float:
+    if not value > 0 or not math.isfinite(value):
+        raise UserError(f"duty '{text}' must be a positive rate ({GRAMMAR_HINT})")
+    return value
+
+
+def parse_rate(text: str) -> float:
+    """Rate in Hz from the duty grammar; ``math.inf`` for ``continuous``. Bad input: :class:`UserError`."""
+    if text is None or not str(text).strip():
+        raise UserError(f"empty duty; {GRAMMAR_HINT}")
+    raw = str(text)
+    s = " ".join(raw.strip().lower().split())
+    if s in CONTINUOUS_WORDS:
+        return math.inf
+    if m := _PER.match(s):
+        count = _positive(float(m["num"]), raw)
+        return count / _unit_seconds(m["unit"], raw)
+    if m := _HZ.match(s):
+        return _positive(float(m["num"]), raw)
+    if m := _EVERY.match(s):
+        n = _positive(float(m["num"]), raw) if m["num"] is not None else 1.0
+        return 1.0 / (n * _unit_seconds(m["unit"], raw))
+    if re.search(r"[kmg]hz$", s):
+        raise UserError(f"duty '{raw}': only plain Hz is accepted, e.g. 2Hz or 2000/s ({GRAMMAR_HINT})")
+    raise UserError(f"cannot read duty '{raw}'; {GRAMMAR_HINT}")
+
+
+def format_rate(rate_hz: float | None) -> str:
+    """A readable rate: ``continuous``, ``30/s``, ``1/min``, ``every 10 min``, ``1/h``..."""
+    if rate_hz is None:
+        return "-"
+    if math.isinf(rate_hz):
+        return "continuous"
+    period = 1.0 / rate_hz
+    for unit, seconds in (("day", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
+        if period >= seconds:
+            n = period / seconds
+            return f"1/{unit}" if abs(n - 1) < 1e-9 else f"every {n:.3g} {unit}"
+    return f"{rate_hz:.3g}/s"

@@ -1,0 +1,321 @@
+"""Stages 4 and 5: the duty cycle around each inference and the battery life it gives.
+
+Per period ``1 / rate_hz`` the MCU wakes (``wakeup_s`` of its sleep mode at the run current), runs the
+inference (``latency_s``, ``energy_j`` from the lead's chain), runs the profile's per-inference phases, and
+sleeps for the rest, in the lowest-current sleep mode that keeps ``ram_needed_bytes``. Phases with their own
+rate (``every``) take their share of time; always-on phases (``every = "continuous"``) draw their current
+alongside. ``continuous`` means back to back: no wake-up, no sleep.
+
+Currents (A): each phase's ``current_a`` and ``energy_j`` are at the MCU supply ``supply_v``. Its
+``average_current_a`` is what it draws from the battery on average: ``energy_j x rate_hz / supply_v`` times
+the regulator's conversion factor at that phase's current (1 without a regulator; LDO 1; switcher
+``supply_v / (eff x battery_v)``). A regulator's quiescent current is its own row. The rows sum to
+``summary["average_current_a"]``.
+
+Battery life (s) = usable charge (C) / (average_current_a + self-discharge drain), where the usable charge comes
+from :meth:`Battery.capacity_breakdown` (load derating, pulse derating, voltage above the effective cutoff) and
+the self-discharge is a constant drain of rated capacity x pct/100 per year. It is capped at a sourced shelf life.
+For an ideal inline battery: life = capacity_mah x 3.6 / average_current_a, exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..errors import UserError
+from ..units import DAYS_PER_MONTH, MAH_TO_C, SECONDS_PER_DAY, si_format
+from .battery import Battery, load_battery
+from .duty import format_rate
+from .profiles import Profile, load_profile
+from .regulator import Regulator, load_regulator
+
+SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
+PHASE_COLUMNS = ["name", "kind", "rate_hz", "duration_s", "current_a", "energy_j", "battery_factor",
+                 "average_current_a", "share", "per_inference", "note"]
+LIMITS = ("capacity", "self-discharge", "shelf life", "cutoff")
+
+
+@dataclass
+class DutyResult:
+    phases: pd.DataFrame             # PHASE_COLUMNS; average_current_a sums to summary["average_current_a"]
+    summary: dict
+    battery: dict | None
+    assumptions: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    drivers: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        rows = self.phases.astype(object).where(self.phases.notna(), None).to_dict(orient="records")
+        return {"summary": self.summary, "phases": rows, "battery": self.battery,
+                "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
+
+
+def pick_sleep_mode(mcu, ram_needed_bytes: int | None):
+    """(mode, retains_enough): the lowest-current mode keeping ``ram_needed_bytes``, else the lowest overall."""
+    modes = sorted(mcu.sleep_modes, key=lambda m: m.current_a)
+    if not modes:
+        return None, False
+    need = int(ram_needed_bytes or 0)
+    keeping = [m for m in modes if m.retains_ram_bytes >= need]
+    return (keeping[0], True) if keeping else (modes[0], False)
+
+
+def _row(name, kind, rate_hz, duration_s, current_a, energy_j, per_inference, note=""):
+    return {"name": name, "kind": kind, "rate_hz": rate_hz, "duration_s": duration_s, "current_a": current_a,
+            "energy_j": energy_j, "per_inference": per_inference, "note": note}
+
+
+def _profile_rows(profile: Profile | None, supply_v: float, run_current_a: float):
+    rows = []
+    for p in profile.phases if profile else []:
+        current = run_current_a if p.run_current else p.current_a
+        if p.always_on:
+            rows.append(_row(p.name, "always-on", None, None, current, None, False, p.note))
+            continue
+        duration = p.duration_s or 0.0
+        energy = p.energy_j if p.energy_j is not None else current * duration * supply_v
+        if current is None:
+            current = energy / (duration * supply_v) if duration > 0 else math.nan
+        rows.append(_row(p.name, "profile", p.every_hz, duration, current, energy, p.every_hz is None, p.note))
+    return rows
+
+
+def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Regulator, run_current_a):
+    """Fill the rows for one rate (Hz, finite): sleep, always-on, factors, averages. Returns (frame, busy)."""
+    per_inf = sum(r["duration_s"] for r in base_rows if r["per_inference"])
+    other = sum(r["rate_hz"] * r["duration_s"] for r in base_rows if r["kind"] == "profile" and not r["per_inference"])
+    period = 1.0 / rate_hz
+    rows = []
+    for r in base_rows:
+        r = dict(r)
+        if r["per_inference"]:
+            r["rate_hz"] = rate_hz
+        if r["kind"] == "always-on":
+            r.update(rate_hz=rate_hz, duration_s=period, energy_j=r["current_a"] * period * supply_v)
+        rows.append(r)
+    sleep_s = max(0.0, period * (1.0 - other) - per_inf)
+    if sleep_current_a is not None:
+        rows.append(_row("sleep", "sleep", rate_hz, sleep_s, sleep_current_a, sleep_current_a * sleep_s * supply_v,
+                         False))
+    for r in rows:
+        i_eff = r["current_a"] if r["current_a"] and not math.isnan(r["current_a"]) else run_current_a
+        r["battery_factor"] = reg.conversion_factor(i_eff, supply_v, battery_v)
+        r["average_current_a"] = r["energy_j"] * r["rate_hz"] / supply_v * r["battery_factor"]
+    if reg.added_quiescent_a > 0:
+        iq = reg.added_quiescent_a
+        rows.append(_row("regulator", "regulator", rate_hz, period, iq, iq * period * battery_v, False,
+                         f"{reg.id} quiescent current"))
+        rows[-1].update(battery_factor=1.0, average_current_a=iq)
+    frame = pd.DataFrame(rows)
+    total = frame["average_current_a"].sum()
+    frame["share"] = frame["average_current_a"] / total if total > 0 else 0.0
+    return frame[PHASE_COLUMNS], per_inf * rate_hz + other
+
+
+def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, battery_v, mcu_min_v):
+    """Battery figures for one average battery current (A)."""
+    peak_a = reg.battery_current_a(peak_load_a, supply_v, battery_v) if peak_load_a else None
+    min_v = reg.min_battery_v(supply_v, mcu_min_v)
+    b = battery.capacity_breakdown(avg_a, peak_a, None if battery.ideal else min_v)
+    usable_c = b["usable_mah"] * MAH_TO_C
+    sd_a = battery.self_discharge_current_a()
+    drain = avg_a + sd_a
+    life_s = usable_c / drain if drain > 0 else math.inf
+    limited = "capacity"
+    if usable_c <= 0:
+        limited, life_s = "cutoff", 0.0
+    elif sd_a > avg_a:
+        limited = "self-discharge"
+    if battery.shelf_life_years and life_s > battery.shelf_life_years * SECONDS_PER_YEAR:
+        life_s, limited = battery.shelf_life_years * SECONDS_PER_YEAR, "shelf life"
+    return {"life_s": life_s, "limited_by": limited, "usable_c": usable_c, "self_discharge_a": sd_a,
+            "peak_battery_a": peak_a, "min_battery_v": min_v, **b}
+
+
+def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regulator=None, supply_v,
+               ram_needed_bytes=0) -> DutyResult:
+    """Phases, average current and battery life of one inference repeated at ``rate_hz`` (Hz; ``math.inf`` =
+    back to back). ``inference``: latency_s, energy_j (J per inference at the MCU supply), supply_v, clock_hz,
+    run_current_a (A). ``profile``/``battery``/``regulator``: objects, ids or inline dicts; a ``None``
+    battery or regulator falls back to the profile's, and no battery means no life figures."""
+    if isinstance(profile, (str, dict)) and not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    if rate_hz is None and profile is not None:
+        rate_hz = profile.rate_hz
+    if rate_hz is None:
+        raise UserError("no inference rate: give --duty (e.g. 1/min) or a profile with `rate`")
+    if not rate_hz > 0:
+        raise UserError(f"the inference rate must be positive, got {rate_hz} Hz")
+    if battery is None and profile is not None and profile.battery is not None:
+        battery = profile.battery
+    if regulator is None and profile is not None and profile.regulator is not None:
+        regulator = profile.regulator
+    bat = load_battery(battery) if battery is not None else None
+    reg = load_regulator(regulator)
+    supply_v = float(supply_v)
+    if not supply_v > 0:
+        raise UserError(f"supply voltage must be positive, got {supply_v} V")
+    latency_s, energy_j = float(inference.latency_s), float(inference.energy_j)
+    if not latency_s > 0 or energy_j < 0:
+        raise UserError(f"inference latency must be > 0 and energy >= 0 (got {latency_s} s, {energy_j} J)")
+    run_a = float(getattr(inference, "run_current_a", None) or energy_j / (latency_s * supply_v))
+    battery_v = bat.nominal_v if bat is not None else supply_v
+    assumptions: list[str] = []
+    warnings: list[str] = []
+
+    # ---- sleep mode
+    mode, keeps = pick_sleep_mode(mcu, ram_needed_bytes)
+    sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
+    if mode is None:
+        if sleep_a is None:
+            raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
+        wake_s = 0.0
+        assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
+    else:
+        wake_s = mode.wakeup_s
+        if sleep_a is None:
+            sleep_a = mode.current_a
+        else:
+            assumptions.append(f"sleep current {si_format(sleep_a, 'A')} from the profile (the MCU's {mode.name}: "
+                               f"{si_format(mode.current_a, 'A')})")
+        kib = (ram_needed_bytes or 0) / 1024
+        if keeps:
+            assumptions.append(f"sleeps in {mode.name} ({si_format(mode.current_a, 'A')}, keeps "
+                               f"{mode.retains_ram_bytes // 1024} KiB >= {kib:.0f} KiB the model needs; wake-up "
+                               f"{si_format(wake_s, 's')} at the run current {si_format(run_a, 'A')})")
+        else:
+            msg = (f"no sleep mode keeps the {kib:.0f} KiB the model needs: sleeping in {mode.name} (keeps "
+                   f"{mode.retains_ram_bytes // 1024} KiB), so the model state is reloaded after every wake-up; "
+                   "that reload is not costed here")
+            assumptions.append(msg)
+            warnings.append(msg)
+    assumptions.append("sleep current taken as independent of the supply voltage")
+
+    # ---- rows independent of the rate
+    continuous = math.isinf(rate_hz)
+    base = [_row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
+                 "from the cycle and power models")]
+    if not continuous and wake_s > 0:
+        base.insert(0, _row("wake-up", "wake-up", None, wake_s, run_a, run_a * wake_s * supply_v, True,
+                            f"{mode.name if mode else ''} wake-up at the run current"))
+    base += _profile_rows(profile, supply_v, run_a)
+    per_inf = sum(r["duration_s"] for r in base if r["per_inference"])
+    other = sum(r["rate_hz"] * r["duration_s"] for r in base if r["kind"] == "profile" and not r["per_inference"])
+    if other >= 1.0:
+        raise UserError(f"the profile's own-rate phases alone take {100 * other:.0f} % of the time; lower their `every`")
+    max_rate = (1.0 - other) / per_inf
+    if continuous:
+        rate_hz = max_rate
+        assumptions.append(f"continuous: inferences back to back at {rate_hz:.4g}/s, no sleep, no wake-up")
+    elif rate_hz * per_inf + other > 1.0 + 1e-12:
+        raise UserError(
+            f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
+            f"{per_inf * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
+            f"{max_rate:.4g}/s (or use continuous)")
+    frame, busy = _evaluate(rate_hz, base, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
+    avg_a = float(frame["average_current_a"].sum())
+    load_a = float((frame["energy_j"] * frame["rate_hz"]).where(frame["kind"] != "regulator", 0).sum() / supply_v)
+    peak_load_a = float(frame.loc[frame["kind"] != "regulator", "current_a"].max())
+    if frame["current_a"].isna().any():
+        names = ", ".join(frame.loc[frame["current_a"].isna(), "name"])
+        assumptions.append(f"phase(s) {names} given as energy only: no current, not counted in the peak")
+    if reg.kind != "none":
+        assumptions.append(f"regulator {reg.id} ({reg.kind}): each phase converted at its own current; "
+                           f"quiescent {si_format(reg.quiescent_a, 'A')}")
+        assumptions += list(reg.assumptions)
+
+    summary = {
+        "rate_hz": rate_hz, "period_s": 1.0 / rate_hz, "average_current_a": avg_a,
+        "average_power_w": avg_a * battery_v, "load_current_a": load_a, "peak_current_a": peak_load_a,
+        "busy_fraction": busy, "max_rate_hz": max_rate, "supply_v": supply_v, "battery_v": battery_v,
+        "sleep_mode": None if continuous or mode is None else mode.name,
+        "sleep_current_a": None if continuous else sleep_a, "regulator_id": reg.id,
+        "battery_id": bat.id if bat else None, "self_discharge_current_a": None,
+        "battery_life_days": None, "battery_life_months": None, "battery_life_years": None,
+        "battery_life_limited_by": None,
+    }
+    battery_dict = None
+    drivers = _phase_drivers(frame, summary)
+    if bat is not None:
+        life = _life(bat, reg, avg_a, peak_load_a, supply_v, battery_v, mcu.supply_min_v)
+        days = life["life_s"] / SECONDS_PER_DAY
+        summary.update(battery_life_days=days, battery_life_months=days / DAYS_PER_MONTH,
+                       battery_life_years=days / 365.25, battery_life_limited_by=life["limited_by"],
+                       self_discharge_current_a=life["self_discharge_a"])
+        battery_dict = {**bat.to_dict(), "effective_cutoff_v": life["effective_cutoff_v"],
+                        "derated_capacity_mah": life["derated_mah"], "pulse_factor": life["pulse_factor"],
+                        "voltage_fraction": life["voltage_fraction"], "usable_capacity_mah": life["usable_mah"],
+                        "self_discharge_current_a": life["self_discharge_a"], "peak_current_a": life["peak_battery_a"],
+                        "average_current_a": avg_a, "regulator": reg.to_dict(), "notes": life["notes"],
+                        "sources": list(bat.sources) + list(reg.sources)}
+        assumptions += list(bat.assumptions) + [f"battery: {n}" for n in life["notes"]]
+        if bat.self_discharge_pct_per_year:
+            assumptions.append("self-discharge modelled as a constant drain of rated capacity x %/year")
+        warnings += _battery_warnings(bat, reg, mcu, life, avg_a, supply_v)
+        drivers += _battery_drivers(bat, life, avg_a)
+        if not continuous and life["limited_by"] in ("capacity", "self-discharge"):
+            half, _ = _evaluate(rate_hz / 2, base, sleep_a, supply_v, battery_v, reg, run_a)
+            life2 = _life(bat, reg, float(half["average_current_a"].sum()), peak_load_a, supply_v, battery_v,
+                          mcu.supply_min_v)
+            if life["life_s"] > 0:
+                gain = life2["life_s"] / life["life_s"] - 1
+                drivers.append(f"half the rate ({format_rate(rate_hz / 2)}) gives {life2['life_s'] / SECONDS_PER_DAY:.4g}"
+                               f" days ({100 * gain:+.0f} %)")
+    return DutyResult(phases=frame.reset_index(drop=True), summary=summary, battery=battery_dict,
+                      assumptions=assumptions, warnings=warnings, drivers=drivers)
+
+
+def _phase_drivers(frame: pd.DataFrame, summary: dict) -> list[str]:
+    out = []
+    for _, r in frame.sort_values("share", ascending=False).iterrows():
+        if r["share"] < 0.10 or len(out) >= 3:
+            break
+        what = {"sleep": f"sleep current ({si_format(r['current_a'], 'A')}"
+                         f"{' in ' + summary['sleep_mode'] if summary.get('sleep_mode') else ''})",
+                "inference": "the inference", "wake-up": "the wake-up", "regulator": "the regulator's quiescent current"
+                }.get(r["kind"], f"the {r['name']} phase")
+        out.append(f"{what} is {100 * r['share']:.0f} % of the budget")
+    return out
+
+
+def _battery_drivers(bat: Battery, life: dict, avg_a: float) -> list[str]:
+    out = []
+    sd = life["self_discharge_a"]
+    if sd > 0.1 * (avg_a + sd):
+        out.append(f"self-discharge ({bat.self_discharge_pct_per_year:g} %/year = {si_format(sd, 'A')}) is "
+                   f"{100 * sd / (avg_a + sd):.0f} % of the battery drain")
+    if life["voltage_fraction"] < 0.95:
+        out.append(f"the minimum supply ({life['min_battery_v']:.3g} V) leaves {100 * life['voltage_fraction']:.0f} % "
+                   "of the capacity usable")
+    if life["pulse_factor"] < 0.95:
+        out.append(f"current peaks cost {100 * (1 - life['pulse_factor']):.0f} % of the capacity")
+    if life["limited_by"] == "shelf life":
+        out.append(f"capped at the {bat.shelf_life_years:g}-year shelf life: the load is not what limits it")
+    return out
+
+
+def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: float, supply_v: float) -> list[str]:
+    out = []
+    peak = life["peak_battery_a"]
+    if bat.max_pulse_a and peak and peak > bat.max_pulse_a:
+        out.append(f"peak current {si_format(peak, 'A')} exceeds the {bat.id} rated pulse "
+                   f"{si_format(bat.max_pulse_a, 'A')}: expect brown-outs and lost capacity (add a buffer capacitor)")
+    if bat.max_continuous_a and avg_a > bat.max_continuous_a:
+        out.append(f"average current {si_format(avg_a, 'A')} exceeds the {bat.id} rated continuous "
+                   f"{si_format(bat.max_continuous_a, 'A')}")
+    if life["usable_c"] <= 0:
+        out.append(f"{bat.id} ({bat.nominal_v:.3g} V) cannot power the load: it needs >= "
+                   f"{life['min_battery_v']:.3g} V; use more cells in series or a boost/buck-boost regulator")
+    if reg.kind == "none" and not bat.ideal and bat.nominal_v > getattr(mcu, "supply_max_v", math.inf) + 1e-9:
+        out.append(f"{bat.id} at {bat.nominal_v:.3g} V is above the MCU's {mcu.supply_max_v:.3g} V maximum "
+                   "supply: add a regulator")
+    if reg.kind == "none" and abs(bat.nominal_v - supply_v) > 0.05 * bat.nominal_v:
+        out.append(f"no regulator but the supply ({supply_v:.3g} V) differs from the pack ({bat.nominal_v:.3g} V)")
+    years = life["life_s"] / SECONDS_PER_YEAR
+    if years > 10 and not bat.self_discharge_pct_per_year and not bat.shelf_life_years:
+        out.append(f"{years:.0f} years with no sourced self-discharge or shelf life for {bat.id}: optimistic")
+    if bat.rechargeable:
+        out.append(f"{bat.id} is rechargeable: the life is the time between charges")
+    return out

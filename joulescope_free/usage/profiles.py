@@ -1,0 +1,176 @@
+"""Duty profiles: the phases around each inference (sensor, preprocessing, radio), its rate, battery, regulator.
+
+One TOML per profile in ``profiles/`` (the id is the file stem; ``energy profiles`` lists them)::
+
+    name = "vibration anomaly check every 10 minutes, BLE report hourly"
+    rate = "every 10 min"            # the duty grammar (usage/duty.py)
+    [sleep]
+    current_a = 1.9e-6               # optional: overrides the MCU's sleep current (A)
+    [[phase]]                        # once per inference unless `every` gives its own rate
+    name = "accelerometer"
+    duration_s = 0.256
+    current_a = 0.15e-3              # A from the supply; "run" = the MCU's run current at the chosen clock
+    [[phase]]
+    name = "ble-report"
+    every = "1/h"                    # its own rate; "continuous" = always on, alongside everything (needs current_a)
+    energy_j = 150e-6                # give duration_s and current_a, or energy_j (optionally with duration_s)
+    [battery]
+    id = "2xaa-alkaline"             # or inline: capacity_mah, nominal_v, cutoff_v, self_discharge_pct_per_year
+    [regulator]
+    id = "none"                      # or ldo / buck / a part, or inline kind, quiescent_a, efficiency
+
+Figures may be plain numbers or ``{ value = ..., source = "..." }``; a phase (and the file) may carry a
+``source``, ``derived`` or ``notes`` string. Unknown keys and negative figures are errors naming the key.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..datafile import load_toml
+from ..errors import UserError, unknown
+from ..paths import data_dir
+from ._figures import check_keys, number, read_value
+from .duty import parse_rate
+
+_TOP = {"name", "rate", "sleep", "phase", "battery", "regulator", "source", "derived", "notes", "mcu"}
+_PHASE = {"name", "every", "duration_s", "current_a", "energy_j", "source", "derived", "notes"}
+_SLEEP = {"current_a", "source", "derived", "notes"}
+RUN = "run"
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    name: str
+    every_hz: float | None           # None = once per inference; math.inf = always on (alongside everything)
+    duration_s: float | None         # s per occurrence (None: not given)
+    current_a: float | None          # A from the supply while it runs (None: given as energy_j, or "run")
+    energy_j: float | None           # J per occurrence (None: duration_s x current_a x supply_v)
+    note: str = ""                   # its source / derived / notes text
+    every: str | None = None         # the rate as written
+    run_current: bool = False        # current_a = "run": the MCU's run current at the chosen clock
+
+    @property
+    def always_on(self) -> bool:
+        return self.every_hz is not None and math.isinf(self.every_hz)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    name: str
+    rate: str | None
+    rate_hz: float | None
+    sleep_current_a: float | None
+    phases: list = field(default_factory=list)     # of PhaseSpec
+    battery: str | dict | None = None
+    regulator: str | dict | None = None
+    path: str = ""
+    notes: str = ""
+    mcu: str | None = None                         # the part the profile was written for (informational)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "name": self.name, "rate": self.rate, "rate_hz": self.rate_hz,
+                "sleep_current_a": self.sleep_current_a, "battery": self.battery, "regulator": self.regulator,
+                "mcu": self.mcu, "notes": self.notes, "path": self.path,
+                "phases": [{"name": p.name, "every": p.every, "every_hz": p.every_hz, "duration_s": p.duration_s,
+                            "current_a": RUN if p.run_current else p.current_a, "energy_j": p.energy_j,
+                            "note": p.note} for p in self.phases]}
+
+
+def _note(table: dict) -> str:
+    return "; ".join(f"{k}: {table[k]}" for k in ("source", "derived", "notes") if table.get(k))
+
+
+def _text(table: dict, key: str, where: str) -> None:
+    for k in ("source", "derived", "notes", "name"):
+        if k in table and not isinstance(table[k], str):
+            raise UserError(f"{where}: `{k}` must be a string")
+
+
+def _phase(t: dict, where: str) -> PhaseSpec:
+    if not isinstance(t, dict):
+        raise UserError(f"{where}: expected a [[phase]] table")
+    check_keys(t, _PHASE, where)
+    _text(t, "", where)
+    name = t.get("name")
+    if not name:
+        raise UserError(f"{where}: a phase needs a `name`")
+    every, every_hz = t.get("every"), None
+    if every is not None:
+        every_hz = parse_rate(str(every))
+    cur_raw = read_value(t["current_a"], f"{where}.current_a") if "current_a" in t else None
+    run = isinstance(cur_raw, str)
+    if run and cur_raw.strip().lower() != RUN:
+        raise UserError(f"{where}.current_a: a number in A or \"run\", got {cur_raw!r}")
+    current = None if (cur_raw is None or run) else number(t["current_a"], f"{where}.current_a")
+    duration = number(t["duration_s"], f"{where}.duration_s") if "duration_s" in t else None
+    energy = number(t["energy_j"], f"{where}.energy_j") if "energy_j" in t else None
+    has_current = current is not None or run
+    if every_hz is not None and math.isinf(every_hz):
+        if not has_current or energy is not None:
+            raise UserError(f"{where}: an always-on phase (every = \"continuous\") gives current_a only")
+    elif energy is not None and has_current:
+        raise UserError(f"{where}: give duration_s and current_a, or energy_j, not both")
+    elif energy is None and not (has_current and duration is not None):
+        raise UserError(f"{where}: a phase needs duration_s and current_a, or energy_j")
+    return PhaseSpec(name=str(name), every_hz=every_hz, duration_s=duration, current_a=current, energy_j=energy,
+                     note=_note(t), every=None if every is None else str(every), run_current=run)
+
+
+def _from_table(t: dict, ident: str, path: str) -> Profile:
+    where = path or ident
+    check_keys(t, _TOP, where)
+    _text(t, "", where)
+    rate = t.get("rate")
+    rate_hz = parse_rate(str(rate)) if rate is not None else None
+    sleep = t.get("sleep", {})
+    if not isinstance(sleep, dict):
+        raise UserError(f"{where}: [sleep] must be a table")
+    check_keys(sleep, _SLEEP, f"{where} [sleep]")
+    sleep_a = number(sleep["current_a"], f"{where} [sleep].current_a") if "current_a" in sleep else None
+    raw_phases = t.get("phase", [])
+    if not isinstance(raw_phases, list):
+        raise UserError(f"{where}: phases are written [[phase]] (an array of tables)")
+    phases = [_phase(p, f"{where} phase[{i}]") for i, p in enumerate(raw_phases)]
+    battery = t.get("battery")
+    if isinstance(battery, dict) and set(battery) == {"id"}:
+        battery = str(battery["id"])
+    regulator = t.get("regulator")
+    if isinstance(regulator, dict) and set(regulator) == {"id"}:
+        regulator = str(regulator["id"])
+    if battery is not None:  # fail early, naming the profile
+        from .battery import load_battery
+
+        load_battery(battery)
+    if regulator is not None:
+        from .regulator import load_regulator
+
+        load_regulator(regulator)
+    return Profile(id=ident, name=str(t.get("name", ident)), rate=None if rate is None else str(rate),
+                   rate_hz=rate_hz, sleep_current_a=sleep_a, phases=phases, battery=battery, regulator=regulator,
+                   path=path, notes=_note(t), mcu=t.get("mcu"))
+
+
+def _ids() -> list[str]:
+    return sorted(p.stem for p in data_dir("profiles").glob("*.toml"))
+
+
+def load_profile(spec: str) -> Profile:
+    """A shipped profile by id (``kws-always-on``) or a path to a .toml file."""
+    if isinstance(spec, Profile):
+        return spec
+    text = str(spec).strip()
+    path = Path(text)
+    if text.endswith(".toml") or path.is_file():
+        return _from_table(load_toml(path), path.stem, str(path))
+    shipped = data_dir("profiles") / f"{text}.toml"
+    if not shipped.is_file():
+        raise unknown("profile", text, _ids(), hint="see `energy profiles`, or give a .toml file")
+    return _from_table(load_toml(shipped), text, str(shipped))
+
+
+def list_profiles() -> list[Profile]:
+    """The shipped profiles, by id."""
+    return [load_profile(i) for i in _ids()]

@@ -1,0 +1,136 @@
+"""Accuracy against measurements: run the models over a table of measured latency (and energy) and report the
+absolute percentage errors. The default table is the 104 MLPerf Tiny results shipped with the package.
+
+Table columns (CSV): ``mcu`` (catalog id, alias or part number such as STM32L4R5ZIT6U), ``clock_mhz``,
+``runtime`` (+ optional ``runtime_detail`` or ``runtime_version``), ``model_file`` (relative to the CSV's folder
+or its parent), ``latency_ms``; optional ``energy_uj`` with ``emon_voltage_mv`` (or ``supply_v``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import UserError
+from .paths import data_dir
+from .report.export import json_dumps
+
+DEFAULT_TABLE = "mlperf_tiny_calibration.csv"
+RUNTIME_ALIASES = {"plumerai-inference-engine": "plumerai", "stm32cube.ai": "x-cube-ai", "st-edge-ai": "x-cube-ai",
+                   "tflite-micro": "tflm", "tflm-cmsisnn": "tflm-cmsis-nn"}
+#: runtimes whose releases the results name only by the MLPerf Tiny round that published them
+ROUND_VERSIONS = {"plumerai": {"v0.7": "2022.04", "v1.0": "2022.11"}}
+REQUIRED = ("mcu", "clock_mhz", "runtime", "model_file", "latency_ms")
+
+
+def _mcu_id(name: str, cache: dict) -> str:
+    """Catalog id for a part number: the longest prefix of it that the catalog knows."""
+    from .hardware.catalog import load_mcu
+
+    key = str(name).strip().lower()
+    if key in cache:
+        return cache[key]
+    for end in range(len(key), 3, -1):
+        try:
+            cache[key] = load_mcu(key[:end]).id
+            return cache[key]
+        except UserError:
+            continue
+    raise UserError(f"validation table: MCU '{name}' matches no catalog id (see `energy mcus`)")
+
+
+def _runtime_label(row) -> str:
+    from .hardware.runtimes import load_runtime
+
+    rid = RUNTIME_ALIASES.get(str(row["runtime"]).strip().lower(), str(row["runtime"]).strip().lower())
+    version = str(row.get("runtime_version") or "").strip()
+    if not version or version == "nan":
+        detail = str(row.get("runtime_detail") or "")
+        m = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)\b", detail) or re.search(r"\b(\d{4}\.\d{2})\b", detail)
+        version = m.group(1) if m else ROUND_VERSIONS.get(rid, {}).get(str(row.get("round", "")), "")
+    return load_runtime(f"{rid}@{version}" if version else rid).label
+
+
+def _model_path(model_file: str, table: Path) -> str:
+    name = Path(str(model_file))
+    for base in (table.parent, table.parent.parent, data_dir("validation")):
+        for candidate in (base / name, base / name.name):
+            if candidate.is_file():
+                return str(candidate)
+    raise UserError(f"validation table {table}: model file '{model_file}' not found next to the table")
+
+
+def load_measurements(path=None) -> pd.DataFrame:
+    """The measurement table with catalog ids, runtime labels, model paths and SI columns added."""
+    table = Path(path) if path is not None else data_dir("validation") / DEFAULT_TABLE
+    if not table.is_file():
+        raise UserError(f"measurement table not found: {table}")
+    try:
+        rows = pd.read_csv(table)
+    except Exception as exc:  # pandas raises many kinds on non-CSV input
+        raise UserError(f"{table}: not a readable CSV ({exc.__class__.__name__})") from None
+    missing = [c for c in REQUIRED if c not in rows.columns]
+    if missing:
+        raise UserError(f"{table}: missing column(s) {', '.join(missing)}; needs {', '.join(REQUIRED)}")
+    cache: dict = {}
+    rows["mcu_id"] = [_mcu_id(m, cache) for m in rows["mcu"]]
+    rows["runtime_label"] = [_runtime_label(r) for _, r in rows.iterrows()]
+    rows["model_path"] = [_model_path(m, table) for m in rows["model_file"]]
+    rows["clock_hz"] = rows["clock_mhz"].astype(float) * 1e6
+    rows["latency_s"] = rows["latency_ms"].astype(float) / 1e3
+    if "energy_uj" in rows:
+        rows["energy_j"] = rows["energy_uj"].astype(float) / 1e6
+    else:
+        rows["energy_j"] = np.nan
+    if "supply_v" not in rows:
+        rows["supply_v"] = rows["emon_voltage_mv"].astype(float) / 1e3 if "emon_voltage_mv" in rows else np.nan
+    return rows
+
+
+@dataclass
+class ValidationResult:
+    rows: pd.DataFrame            # one per measurement: measured, predicted, error_pct
+    summary: dict                 # median / p90 absolute percentage errors
+    path: str
+
+    def to_dict(self) -> dict:
+        cols = ["mcu_id", "runtime_label", "benchmark", "clock_hz", "supply_v", "latency_s", "predicted_latency_s",
+                "latency_error_pct", "energy_j", "predicted_energy_j", "energy_error_pct"]
+        return {"data": self.path, "summary": self.summary, "rows": self.rows[[c for c in cols if c in self.rows]]}
+
+    def to_json(self) -> str:
+        return json_dumps(self.to_dict())
+
+
+def _stats(err: pd.Series) -> dict:
+    err = err.dropna().abs()
+    if err.empty:
+        return {"n": 0, "median_abs_pct": None, "p90_abs_pct": None, "max_abs_pct": None}
+    return {"n": int(err.size), "median_abs_pct": float(err.median()), "p90_abs_pct": float(err.quantile(0.9)),
+            "max_abs_pct": float(err.max())}
+
+
+def validate(data=None) -> ValidationResult:
+    """Predict every row of the table and compare. ``data``: CSV path (default: the shipped MLPerf Tiny table)."""
+    from .api import _analysis, estimate
+
+    rows = load_measurements(data)
+    if "benchmark" not in rows:
+        rows["benchmark"] = [Path(p).stem for p in rows["model_path"]]
+    analyses = {p: _analysis(p) for p in rows["model_path"].unique()}
+    lat, energy = [], []
+    for r in rows.itertuples():
+        supply = None if pd.isna(r.supply_v) else float(r.supply_v)
+        est = estimate(analyses[r.model_path], r.mcu_id, runtime=r.runtime_label, clock_mhz=r.clock_hz / 1e6,
+                       supply_v=supply)
+        lat.append(est.summary["latency_s"])
+        energy.append(est.summary["energy_per_inference_j"] if supply is not None else np.nan)
+    rows["predicted_latency_s"] = lat
+    rows["predicted_energy_j"] = energy
+    rows["latency_error_pct"] = (rows["predicted_latency_s"] / rows["latency_s"] - 1) * 100
+    rows["energy_error_pct"] = (rows["predicted_energy_j"] / rows["energy_j"] - 1) * 100
+    summary = {"latency": _stats(rows["latency_error_pct"]), "energy": _stats(rows["energy_error_pct"])}
+    return ValidationResult(rows=rows, summary=summary, path=str(data or data_dir("validation") / DEFAULT_TABLE))
