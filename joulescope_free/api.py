@@ -71,6 +71,9 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v):
         fitting = [r.id for r in list_runtimes() if part.core in r.cores]
         raise UserError(f"runtime '{rt.id}' does not run on {part.core} ({part.id}); "
                         f"runtimes for {part.core}: {', '.join(fitting) or 'none'}")
+    if rt.vendors and not part.typical and part.vendor not in rt.vendors:
+        raise UserError(f"runtime '{rt.id}' runs only on {', '.join(rt.vendors)} parts, not on {part.id} "
+                        f"({part.vendor}); its default runtime is {part.default_runtime}")
     core = load_core(part.core)
     if clock_mhz is None:
         clock_hz = part.default_clock_hz
@@ -289,7 +292,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
         "ram_available_bytes": ram_available,
         "flash_available_bytes": part.flash_bytes,
     })
-    assumptions += list(part.assumptions) + list(core.assumptions) + list(rt.assumptions) + list(power.assumptions)
+    assumptions += list(rt.assumptions) + list(core.assumptions) + list(power.assumptions)
     if not analysis.layers["supported"].all():
         warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")
 
@@ -312,6 +315,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
         warnings += list(duty_result.warnings)
         drivers = list(duty_result.drivers)
 
+    assumptions += list(part.assumptions)  # the part's derived figures, longest list, last
     target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label,
               "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
               "power_model": str(power_model) if power_model is not None else None}

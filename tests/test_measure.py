@@ -121,6 +121,20 @@ def test_hysteresis_by_hand():
     assert hysteresis(np.array([7.0, 7.0, 3.0]), 10, 5, True).tolist() == [1, 1, 0]
 
 
+def test_hysteresis_matches_a_plain_loop():
+    from joulescope_free.measure.events import hysteresis
+
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        x = rng.integers(0, 15, size=int(rng.integers(1, 40))).astype(float)
+        state = bool(rng.integers(0, 2))
+        expected, s = [], state
+        for v in x:
+            s = True if v > 10 else False if v < 5 else s
+            expected.append(s)
+        assert hysteresis(x, 10, 5, state).tolist() == expected
+
+
 def test_histogram_percentiles_match_numpy():
     from joulescope_free.measure.events import CurrentHistogram
 

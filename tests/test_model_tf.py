@@ -6,6 +6,7 @@ import pytest
 from joulescope_free.model.analysis import analyze_path
 
 tf = pytest.importorskip("tensorflow")
+pytestmark = pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated")
 
 DATA = Path(__file__).parent / "data"
 MODELS = sorted((DATA / "mlperf_tiny").glob("*.tflite")) + sorted(

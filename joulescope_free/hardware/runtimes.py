@@ -65,6 +65,7 @@ class Runtime:
     flash_overhead_bytes: int
     source: str = ""
     notes: str = ""
+    vendors: tuple = ()           # MCU vendors it supports (empty: any vendor with a listed core)
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
 
@@ -162,7 +163,8 @@ def _runtime_versions(runtime_id: str) -> dict:
             version=version, coefficients={k: coeffs[k] for k in COEFFICIENTS},
             ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]),
             flash_overhead_bytes=int(coeffs["flash_overhead_bytes"]),
-            source=raw.get("source", ""), notes=raw.get("notes", ""), assumptions=assumptions, provenance=prov,
+            source=raw.get("source", ""), notes=raw.get("notes", ""), vendors=tuple(raw.get("vendors", ())),
+            assumptions=assumptions, provenance=prov,
         )
     return out
 

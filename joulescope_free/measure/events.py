@@ -30,10 +30,13 @@ class CurrentHistogram:
         self.counts = np.zeros(self.n_bins, dtype=np.int64)
 
     def add(self, current_a: np.ndarray) -> None:
-        x = np.arcsinh(current_a / _ASINH_SCALE_A)
-        idx = ((x + _LIMIT) * _BINS_PER_UNIT).astype(np.int64)
-        np.clip(idx, 0, self.n_bins - 1, out=idx)
-        self.counts += np.bincount(idx, minlength=self.n_bins)
+        """Count the samples of one chunk (float32 arithmetic: ~3 ns per sample)."""
+        x = np.multiply(current_a, 1.0 / _ASINH_SCALE_A, dtype=np.float32, casting="unsafe")
+        np.arcsinh(x, out=x)
+        np.add(x, np.float32(_LIMIT), out=x)
+        np.multiply(x, np.float32(_BINS_PER_UNIT), out=x)
+        np.clip(x, 0, self.n_bins - 1, out=x)
+        self.counts += np.bincount(x.astype(np.intp), minlength=self.n_bins)
 
     @property
     def total(self) -> int:
@@ -99,16 +102,23 @@ def auto_thresholds(hist: CurrentHistogram) -> Thresholds:
 
 # ------------------------------------------------------------------------------------------ detector
 def hysteresis(current_a: np.ndarray, enter_a: float, exit_a: float, state: bool) -> np.ndarray:
-    """Active mask with hysteresis, vectorised; ``state`` is the state before the first sample."""
+    """Active mask with hysteresis, vectorised; ``state`` is the state before the first sample.
+
+    Samples above ``enter_a`` are active, below ``exit_a`` idle; a run of samples in between keeps the state
+    of the sample before the run (or ``state`` for a run at the start of the chunk).
+    """
+    above = current_a > enter_a
     if enter_a == exit_a:
-        return current_a > enter_a
-    decisive = np.full(current_a.shape, -1, dtype=np.int8)
-    decisive[current_a < exit_a] = 0
-    decisive[current_a > enter_a] = 1
-    idx = np.where(decisive >= 0, np.arange(current_a.size), -1)
-    np.maximum.accumulate(idx, out=idx)
-    out = np.where(idx >= 0, decisive[np.maximum(idx, 0)], np.int8(state))
-    return out.astype(bool)
+        return above
+    band = ~above
+    band &= current_a >= exit_a
+    where = np.flatnonzero(band)
+    if where.size:
+        first = np.diff(where, prepend=-2) != 1          # first sample of each run inside the band
+        starts = where[first]
+        run_state = np.where(starts > 0, above[np.maximum(starts - 1, 0)], bool(state))
+        above[where] = run_state[np.cumsum(first) - 1]
+    return above
 
 
 @dataclass

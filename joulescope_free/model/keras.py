@@ -91,12 +91,12 @@ def _load(tf, path: Path):
 
 def _input_specs(tf, keras_model, saved):
     if keras_model is not None:
-        return [(tuple(1 if d is None else int(d) for d in t.shape), t.dtype) for t in keras_model.inputs]
+        return [(tuple(1 if d is None else int(d) for d in t.shape), tf.as_dtype(t.dtype)) for t in keras_model.inputs]
     fn = saved.signatures.get("serving_default") if hasattr(saved, "signatures") else None
     if fn is None:
         raise UserError("the SavedModel has no 'serving_default' signature to convert")
     specs = fn.structured_input_signature[1]
-    return [(tuple(1 if d is None else int(d) for d in s.shape), s.dtype) for s in specs.values()]
+    return [(tuple(1 if d is None else int(d) for d in s.shape), tf.as_dtype(s.dtype)) for s in specs.values()]
 
 
 def _convert(path: Path) -> bytes:
@@ -115,11 +115,7 @@ def _convert(path: Path) -> bytes:
         if keras_model is not None:
             if any(d is None for t in keras_model.inputs for d in t.shape[1:]):
                 raise UserError(f"{path}: inputs with unknown dimensions besides the batch cannot be costed")
-            # fix the batch dimension to 1 so shapes are concrete, then convert the concrete function
-            signature = [tf.TensorSpec(shape, dtype) for shape, dtype in specs]
-            fn = tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0], training=False))
-            concrete = fn.get_concrete_function(*signature)
-            converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], keras_model)
+            converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
         else:
             converter = tf.lite.TFLiteConverter.from_saved_model(str(path))
         converter.optimizations = [tf.lite.Optimize.DEFAULT]

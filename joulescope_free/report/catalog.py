@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -57,23 +58,30 @@ def mcus_json(items: Iterable) -> str:
 def render_mcus(items: Iterable, console: Console | None = None) -> None:
     """Rich table of the MCU catalog; run µA/MHz is the total current at the default clock per MHz."""
     console = console or Console()
-    table = Table(title="MCU catalog (power_models/mcus)", title_justify="left")
-    for col, justify in (("id", "left"), ("name", "left"), ("core", "left"), ("max MHz", "right"),
-                         ("SRAM KiB", "right"), ("flash KiB", "right"), ("run µA/MHz", "right"),
-                         ("sleep µA", "right"), ("default runtime", "left"), ("typical?", "center")):
-        table.add_column(col, justify=justify, overflow="fold")
+    wide = console.width >= 140          # narrow terminals: no name/runtime columns, typical parts marked '*'
+    table = Table(title="MCU catalog (power_models/mcus)", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1) if wide else (0, 1, 0, 0))
+    columns = [("id", "left", True), ("name", "left", wide), ("core", "left", True), ("max\nMHz", "right", True),
+               ("SRAM\nKiB", "right", True), ("flash\nKiB", "right", True), ("run\nµA/MHz", "right", True),
+               ("sleep\nµA", "right", True), ("default\nruntime", "left", wide), ("typical", "center", wide)]
+    for col, justify, shown in columns:
+        if shown:
+            table.add_column(col, justify=justify, no_wrap=col != "name", overflow="fold")
     n = 0
     for m in items:
         n += 1
         per_mhz = m.run_current_a(m.default_clock_hz) / (m.default_clock_hz / 1e6) * 1e6
         sleep = _sleep_for_table(m)
-        table.add_row(
-            m.id, m.name, m.core, _num(m.max_clock_hz / 1e6), _num(m.sram_bytes / 1024),
-            _num(m.flash_bytes / 1024) if m.flash_bytes else "ext",
+        cells = [
+            m.id if wide or not m.typical else m.id + "*", m.name, m.core, _num(m.max_clock_hz / 1e6),
+            _num(m.sram_bytes / 1024), _num(m.flash_bytes / 1024) if m.flash_bytes else "ext",
             _num(per_mhz), _num(sleep.current_a * 1e6) if sleep else "-", m.default_runtime,
             "yes" if m.typical else "",
-        )
+        ]
+        table.add_row(*[c for c, (_, _, shown) in zip(cells, columns) if shown])
     console.print(table)
+    if not wide:
+        console.print("* typical part standing for a core class (use it as --mcu when your part is not listed)")
     console.print(f"{n} entries. run µA/MHz: supply current at the default clock divided by that clock, at the "
                   "part's reference supply; sleep µA: lowest-current mode that keeps SRAM. Details, sources and "
                   "assumptions: energy mcus --json")

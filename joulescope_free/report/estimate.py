@@ -12,7 +12,7 @@ def _fmt_bytes(n) -> str:
     return f"{n / 1024:,.1f} KiB"
 
 
-def render_estimate(result, console: Console | None = None, top: int = 8) -> None:
+def render_estimate(result, console: Console | None = None, top: int = 8, max_assumptions: int = 12) -> None:
     console = console or Console()
     s, t = result.summary, result.target
     head = Table(title=f"{result.model['path']} on {t['mcu_name']} ({t['mcu']}, {t['core']}), {t['runtime']}, "
@@ -49,8 +49,11 @@ def render_estimate(result, console: Console | None = None, top: int = 8) -> Non
 
         render_duty(result, console)
     if result.assumptions:
-        console.print("[bold]assumptions[/]")
-        for line in result.assumptions:
-            console.print(f"  - {line}", highlight=False)
+        console.print(f"[bold]assumptions[/] ({len(result.assumptions)}; the full text is in --json)")
+        for line in result.assumptions[:max_assumptions]:
+            short = line if len(line) <= 150 else line[:147].rsplit(" ", 1)[0] + " ..."
+            console.print(f"  - {short}", highlight=False)
+        if len(result.assumptions) > max_assumptions:
+            console.print(f"  ... and {len(result.assumptions) - max_assumptions} more (--json)", highlight=False)
     for line in result.warnings:
         console.print(f"[yellow]warning:[/] {line}", highlight=False)

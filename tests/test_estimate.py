@@ -1,0 +1,150 @@
+"""The estimate chain, its CLI, sweeps, validation goals and bad inputs."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import joulescope_free as jf
+from joulescope_free.cli import main
+
+DATA = Path(__file__).parent / "data" / "mlperf_tiny"
+KWS = DATA / "kws_ds_cnn_int8.tflite"
+VWW = DATA / "vww_mobilenet_v1_025_96_int8.tflite"
+
+
+def run_cli(capsys, *argv):
+    with pytest.raises(SystemExit) as exc:
+        main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return exc.value.code or 0, out, err
+
+
+def test_estimate_json_schema_and_units(capsys):
+    code, out, err = run_cli(capsys, "estimate", KWS, "--mcu", "stm32l4r5", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert set(doc) >= {"model", "summary", "layers", "target", "assumptions", "warnings"}
+    s = doc["summary"]
+    for key in ("latency_s", "energy_per_inference_j", "inference_power_w", "fits_ram", "fits_flash", "macs",
+                "arena_bytes", "peak_ram_bytes"):
+        assert key in s
+    assert s["macs"] == 2_656_768
+    assert set(doc["target"]) >= {"mcu", "core", "runtime", "clock_hz", "supply_v"}
+    assert doc["target"]["clock_hz"] == 120e6
+    assert {"cycles", "latency_s", "energy_j"} <= set(doc["layers"][0])
+    # the parts add up: layer latencies plus the invoke overhead make the total
+    assert sum(l["latency_s"] for l in doc["layers"]) <= s["latency_s"]
+    assert s["energy_per_inference_j"] == pytest.approx(s["inference_power_w"] * s["latency_s"])
+
+
+def test_api_equals_cli(capsys):
+    code, out, _ = run_cli(capsys, "estimate", KWS, "--mcu", "nrf52840", "--duty", "every 30 s",
+                           "--battery", "cr2032", "--json")
+    assert code == 0
+    cli = json.loads(out)["summary"]
+    api = jf.estimate(KWS, mcu="nrf52840", duty="2/min", battery="cr2032").summary
+    for key in ("latency_s", "energy_per_inference_j", "average_current_a", "battery_life_days"):
+        assert cli[key] == pytest.approx(float(api[key]), rel=1e-12)
+
+
+def test_clock_default_and_override():
+    r = jf.estimate(KWS, "stm32h7a3", clock_mhz=140)
+    assert r.target["clock_hz"] == 140e6
+    assert r.target["runtime"].startswith("x-cube-ai@") or r.target["runtime"]
+
+
+def test_model_that_does_not_fit_is_flagged_and_still_estimated():
+    r = jf.estimate(VWW, "stm32g0b1")  # 144 KiB SRAM, 512 KiB flash; VWW needs ~100 KiB arena + runtime
+    s = r.summary
+    assert s["latency_s"] > 0
+    if not s["fits_ram"]:
+        assert any("does not fit RAM" in w for w in r.warnings)
+    small = jf.estimate(VWW, "gd32vf103")  # 32 KiB SRAM, 128 KiB flash
+    assert not small.summary["fits_ram"] and not small.summary["fits_flash"]
+    assert any("does not fit RAM" in w for w in small.warnings)
+    assert any("does not fit flash" in w for w in small.warnings)
+
+
+def test_entering_the_chain_part_way():
+    layers = jf.analyze(KWS)
+    a = jf.estimate(layers, "cortex-m33")
+    b = jf.estimate(KWS.read_bytes(), "cortex-m33")
+    assert a.summary["latency_s"] == pytest.approx(b.summary["latency_s"])
+
+
+def test_sweep_one_row_per_combination_and_invalid_ones_explained():
+    table = jf.sweep([KWS, VWW], mcu=["stm32l4r5", "nrf52840", "esp32s3"], runtime=[None, "x-cube-ai"],
+                     duty=["1/min", "1/s"], battery=["cr2032"])
+    assert len(table) == 2 * 3 * 2 * 2
+    bad = table[table["error"].notna()]
+    # x-cube-ai runs only on STM32 parts: those rows say why instead of failing the sweep
+    assert set(bad["mcu"]) == {"esp32s3", "nrf52840"} and (bad["runtime"] == "x-cube-ai").all()
+    assert bad["error"].str.contains("does not run on|runs only on").all() and len(bad) == 8
+    ok = table[table["error"].isna() & (table["mcu"] != "esp32s3")]
+    assert (ok["battery_life_days"] > 0).all()
+    # the ESP32-S3 needs >= 3.0 V: a 3.0 V coin cell is already at its limit
+    s3 = table[table["error"].isna() & (table["mcu"] == "esp32s3")]
+    assert len(s3) == 4 and (s3["battery_life_days"] == 0).all()
+    fast = ok[(ok["duty"] == "1/min")]["battery_life_days"].to_numpy()
+    slow = ok[(ok["duty"] == "1/s")]["battery_life_days"].to_numpy()
+    assert (fast > slow).all()
+
+
+def test_validation_goals_on_the_shipped_table():
+    result = jf.validate()
+    assert result.summary["latency"]["n"] == 104
+    assert result.summary["latency"]["median_abs_pct"] <= 15
+    assert result.summary["energy"]["n"] == 63
+    assert result.summary["energy"]["median_abs_pct"] <= 20
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--mcu", "stm32l4r"], "did you mean"),
+    (["--mcu", "nrf52840", "--runtime", "x-cube-ai"], "runs only on STMicroelectronics"),
+    (["--mcu", "esp32s3", "--runtime", "tflm-cmsis-nn"], "does not run on"),
+    (["--mcu", "nrf52840", "--runtime", "tflmm"], "did you mean"),
+    (["--mcu", "stm32l4r5", "--runtime", "x-cube-ai@9.9"], "version"),
+    (["--mcu", "stm32l4r5", "--clock-mhz", "500"], "above"),
+    (["--mcu", "stm32l4r5", "--clock-mhz", "0"], "positive"),
+    (["--mcu", "stm32l4r5", "--clock-mhz", "-5"], "positive"),
+    (["--mcu", "stm32l4r5", "--supply-v", "5"], "outside"),
+    (["--mcu", "stm32l4r5", "--duty", "0/min"], ""),
+    (["--mcu", "stm32l4r5", "--duty", "5/fortnight"], ""),
+    (["--mcu", "stm32l4r5", "--duty", "1000/s"], ""),
+    (["--mcu", "stm32l4r5", "--duty", "1/min", "--battery", "cr2023"], "did you mean"),
+])
+def test_bad_estimate_inputs_exit_2_with_one_line(capsys, argv, needle):
+    code, out, err = run_cli(capsys, "estimate", KWS, *argv)
+    assert code == 2
+    assert "Traceback" not in err and err.strip().count("\n") == 0, err
+    assert err.startswith("error: ")
+    assert needle in err
+
+
+def test_bad_model_paths_exit_2(capsys, tmp_path):
+    junk = tmp_path / "junk.tflite"
+    junk.write_bytes(b"\x00" * 64)
+    for path in (tmp_path / "missing.tflite", tmp_path, junk):
+        code, _, err = run_cli(capsys, "estimate", path, "--mcu", "cortex-m4")
+        assert code == 2 and "Traceback" not in err and err.startswith("error: ")
+
+
+def test_catalog_listings_json(capsys):
+    code, out, _ = run_cli(capsys, "runtimes", "--json")
+    assert code == 0
+    ids = {r["id"]: r for r in json.loads(out)}
+    assert {"tflm", "tflm-cmsis-nn", "x-cube-ai", "microtvm", "microtvm-cmsis-nn", "plumerai", "bosch-hale",
+            "esp-nn", "nmsis-nn", "tflite"} <= set(ids)
+    assert "cortex-m4" in ids["x-cube-ai"]["cores"] and "xtensa-lx7" in ids["esp-nn"]["cores"]
+    code, out, _ = run_cli(capsys, "mcus", "--json")
+    assert code == 0 and len(json.loads(out)) >= 34
+
+
+def test_every_mcu_has_a_default_runtime_that_runs_on_it():
+    from joulescope_free.hardware.catalog import list_mcus
+
+    for part in list_mcus():
+        r = jf.estimate(KWS, part.id)
+        assert r.summary["latency_s"] > 0, part.id
