@@ -10,7 +10,8 @@ second over a 5 uA baseline. Each run happens in a fresh child process so that i
   pyjls-read       baseline (.jls): pyjls.Reader.fsr over the whole signal in the same chunk size, one pass
   pandas-read_csv  baseline (.csv): pandas.read_csv of the whole file at once (what a notebook would do)
 
-The ratio column is seconds / seconds of the format's first baseline. Usage::
+The ratio column is wall seconds / wall seconds of the format's first baseline; "CPU s" is the child's own
+CPU time (the wall time depends on what else the machine runs). Usage::
 
     python3 benchmarks/measure_speed.py                    # one hour: 1 MHz .jls (14.4 GB), 10 kHz CSV
     python3 benchmarks/measure_speed.py --duration-s 60    # a quick look
@@ -48,6 +49,7 @@ def _child(task: str, path: str) -> None:
     import numpy as np
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     samples = 0
     if task == "measure":
         from joulescope_free.measure.api import measure
@@ -82,8 +84,9 @@ def _child(task: str, path: str) -> None:
     else:
         raise SystemExit(f"unknown task {task}")
     seconds = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
     rss_mb = _peak_rss_mb()
-    print(json.dumps({"seconds": seconds, "samples": samples, "rss_mb": rss_mb, **extra}))
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "samples": samples, "rss_mb": rss_mb, **extra}))
 
 
 def _run(task: str, path: Path) -> dict:
@@ -144,22 +147,23 @@ def main(argv=None) -> None:
                 print(f"running {fmt} {task} ...", file=sys.stderr)
                 r = _run(task, path)
                 if "error" in r:
-                    rows.append((fmt, task, n, None, None, None, None, r["error"]))
+                    rows.append((fmt, task, n, None, None, None, None, None, r["error"]))
                     continue
                 if base is None:
                     base = r["seconds"]
                 note = f"{r['n_events']} events, {r['event_energy_j'] * 1e3:.3f} mJ" if "n_events" in r else ""
-                rows.append((fmt, task, n, r["seconds"], n / r["seconds"] / 1e6, r["rss_mb"], r["seconds"] / base,
-                             note))
+                rows.append((fmt, task, n, r["seconds"], r["cpu_s"], n / r["seconds"] / 1e6, r["rss_mb"],
+                             r["seconds"] / base, note))
         size = {"jls": jls.stat().st_size, "csv": csv.stat().st_size}
 
     print(f"\nenergy measure throughput, {args.duration_s:g} s traces ({os.cpu_count()} CPUs); "
           f".jls {size['jls'] / 1e9:.2f} GB, .csv {size['csv'] / 1e9:.2f} GB\n")
-    head = ("format", "run", "samples", "seconds", "Msamples/s", "peak RSS MB", "ratio", "result")
+    head = ("format", "run", "samples", "seconds", "CPU s", "Msamples/s", "peak RSS MB", "ratio", "result")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")
-    for fmt, task, n, sec, rate, rss, ratio, note in rows:
-        cells = [fmt, task, f"{n:,}", "-" if sec is None else f"{sec:.2f}", "-" if rate is None else f"{rate:.1f}",
+    for fmt, task, n, sec, cpu, rate, rss, ratio, note in rows:
+        cells = [fmt, task, f"{n:,}", "-" if sec is None else f"{sec:.2f}", "-" if cpu is None else f"{cpu:.2f}",
+                 "-" if rate is None else f"{rate:.1f}",
                  "-" if rss is None else f"{rss:.0f}", "-" if ratio is None else f"{ratio:.2f}", note]
         print("| " + " | ".join(cells) + " |")
 

@@ -112,30 +112,42 @@ class InferenceCost:
     current_a: float              # supply current during inference
 
 
-def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None):
-    from .hardware.cycles import inference_cycles, layer_arrays
-    from .hardware.power import inference_power
+def _layer_arrays(analysis):
+    """The cycle model's view of the layer table, computed once per analysis."""
+    from .hardware.cycles import layer_arrays
 
     arrays = getattr(analysis, "_layer_arrays", None)
     if arrays is None:
         arrays = layer_arrays(analysis.layers)
         try:
-            analysis._layer_arrays = arrays  # computed once per model (sweeps call this many times)
+            analysis._layer_arrays = arrays
         except AttributeError:
             pass
-    per_layer, total_cycles = inference_cycles(arrays, rt, core, part, clock_hz)
+    return arrays
+
+
+def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True):
+    """(InferenceCost, layer table with cycles/latency/energy or None, total cycles, InferencePower)."""
+    from .hardware.cycles import cycle_arrays
+    from .hardware.power import inference_power
+
+    compute, memory = cycle_arrays(_layer_arrays(analysis), rt, core, part, clock_hz)
     latency_scale = calibration.latency_scale if calibration else 1.0
+    total_cycles = (float(compute.sum() + memory.sum()) + rt.coefficients["invoke_overhead_cycles"] * core.speed) \
+        * latency_scale
     power = inference_power(part, rt, clock_hz, supply_v)
     current = power.current_a * (calibration.current_scale if calibration else 1.0)
-    latency_s = total_cycles / clock_hz * latency_scale
-    layers = analysis.layers.copy()
-    layers["cycles"] = per_layer["cycles"].to_numpy() * latency_scale
-    layers["memory_cycles"] = per_layer["memory_cycles"].to_numpy() * latency_scale
-    layers["latency_s"] = layers["cycles"] / clock_hz
-    layers["energy_j"] = layers["latency_s"] * current * supply_v
+    latency_s = total_cycles / clock_hz
     cost = InferenceCost(latency_s=latency_s, energy_j=latency_s * current * supply_v, supply_v=supply_v,
                          clock_hz=clock_hz, run_current_a=power.run_current_a, current_a=current)
-    return cost, layers, total_cycles * latency_scale, power
+    layers = None
+    if detail:
+        layers = analysis.layers.copy()
+        layers["cycles"] = (compute + memory) * latency_scale
+        layers["memory_cycles"] = memory * latency_scale
+        layers["latency_s"] = layers["cycles"] / clock_hz
+        layers["energy_j"] = layers["latency_s"] * current * supply_v
+    return cost, layers, total_cycles, power
 
 
 # ------------------------------------------------------------------------------------------------ result
@@ -200,6 +212,9 @@ def _dedupe(lines: Iterable[str]) -> list:
     return out
 
 
+PHASE_COLUMNS = ["name", "rate_hz", "duration_s", "current_a", "energy_j", "average_current_a", "share"]
+
+
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
              regulator=None, power_model=None) -> Estimate:
@@ -211,6 +226,18 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML.
     """
     analysis = _analysis(model)
+    c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model)
+    phases = c["phases"] if c["phases"] is not None else pd.DataFrame(columns=PHASE_COLUMNS)
+    return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=pd.Series(c["summary"], dtype=object),
+                    layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
+                    warnings=c["warnings"], drivers=c["drivers"])
+
+
+def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
+           regulator=None, power_model=None, detail: bool = True, cache: dict | None = None) -> dict:
+    """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
+
+    ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
     part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v)
     assumptions: list = []
     warnings: list = list(analysis.warnings)
@@ -259,7 +286,14 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
                                 f"(profile [regulator] or regulator=...); estimating at {supply:g} V")
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
-    cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration)
+    key = (id(analysis), part.id, rt.label, clock_hz, supply, id(calibration))
+    if cache is not None and key in cache:
+        cost, layers, total_cycles, power = cache[key]
+    else:
+        cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration,
+                                                       detail=detail)
+        if cache is not None:
+            cache[key] = (cost, layers, total_cycles, power)
 
     s = dict(analysis.summary)
     # the runtime decides the overheads: interpreter state in RAM, its code in flash
@@ -267,7 +301,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + rt.flash_overhead_bytes
     s.update({"runtime_overhead_bytes": rt.ram_overhead_bytes, "code_bytes": rt.flash_overhead_bytes,
               "peak_ram_bytes": ram_needed, "flash_bytes": flash_needed})
-    ram_available = part.sram_bytes + part.tcm_bytes
+    ram_available = part.sram_bytes  # the catalog counts TCM inside sram_bytes
     fits_ram = ram_needed <= ram_available
     fits_flash = True if part.flash_bytes == 0 else flash_needed <= part.flash_bytes
     if not fits_ram:
@@ -293,11 +327,10 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
         "flash_available_bytes": part.flash_bytes,
     })
     assumptions += list(rt.assumptions) + list(core.assumptions) + list(power.assumptions)
-    if not analysis.layers["supported"].all():
+    if int(s.get("n_unsupported", 0)):
         warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")
 
-    phases = pd.DataFrame(columns=["name", "rate_hz", "duration_s", "current_a", "energy_j", "average_current_a", "share"])
-    battery_info, drivers = None, []
+    phases, battery_info, drivers = None, None, []
     if rate_hz is not None or prof is not None:
         from .usage.lifetime import duty_cycle
 
@@ -319,10 +352,8 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label,
               "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
               "power_model": str(power_model) if power_model is not None else None}
-    model_info = analysis.to_dict()["model"]
-    return Estimate(model=model_info, target=target, summary=pd.Series(s, dtype=object), layers=layers,
-                    phases=phases, battery=battery_info, assumptions=_dedupe(assumptions),
-                    warnings=_dedupe(warnings), drivers=drivers)
+    return {"target": target, "summary": s, "layers": layers, "phases": phases, "battery": battery_info,
+            "assumptions": _dedupe(assumptions), "warnings": _dedupe(warnings), "drivers": drivers}
 
 
 def _with_measured_sleep(part, sleep_current_a):
@@ -357,23 +388,24 @@ def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, b
     """
     model_list = _as_list(models)
     analyses = {i: _analysis(m) for i, m in enumerate(model_list)}
-    rows = []
+    rows, cache = [], {}
     for (mi, m), part, rt, clk, sv, dt, bt, pf in itertools.product(
             enumerate(model_list), _as_list(mcu), _as_list(runtime), _as_list(clock_mhz), _as_list(supply_v),
             _as_list(duty), _as_list(battery), _as_list(profile)):
         row = {"model": str(m) if not isinstance(m, (bytes, bytearray)) else "<bytes>", "mcu": getattr(part, "id", part),
                "runtime": rt, "duty": dt, "battery": bt if not isinstance(bt, dict) else "inline"}
         try:
-            r = estimate(analyses[mi], part, runtime=rt, clock_mhz=clk, supply_v=sv, duty=dt, battery=bt, profile=pf)
+            r = _chain(analyses[mi], part, runtime=rt, clock_mhz=clk, supply_v=sv, duty=dt, battery=bt, profile=pf,
+                       detail=False, cache=cache)
         except UserError as exc:
             if errors == "raise":
                 raise
             row["error"] = str(exc)
             rows.append(row)
             continue
-        s = r.summary
-        row.update({k: s.get(k) for k in SWEEP_COLUMNS if k in s.index})
-        row.update({"runtime": r.target["runtime"], "clock_hz": r.target["clock_hz"], "supply_v": r.target["supply_v"],
+        s, target = r["summary"], r["target"]
+        row.update({k: s[k] for k in SWEEP_COLUMNS if k in s})
+        row.update({"runtime": target["runtime"], "clock_hz": target["clock_hz"], "supply_v": target["supply_v"],
                     "error": None})
         rows.append(row)
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

@@ -60,7 +60,7 @@ def test_single_trace_fit_by_hand(tmp_path, models, monkeypatch):
     assert c.latency_scale == pytest.approx(0.08 / 0.100, rel=2e-3)
     assert c.current_scale == pytest.approx(12e-3 / 10e-3, rel=5e-3)
     assert c.sleep_current_a == pytest.approx(5e-6, rel=0.02)
-    assert fake.calls[0][3] == 64.0 and fake.calls[0][4] == pytest.approx(3.0, abs=0.01)
+    assert fake.calls[-1][3] == 64.0 and fake.calls[-1][4] == pytest.approx(3.0, abs=0.01)
     # predicted x scales reproduces the measured event
     assert 0.100 * c.latency_scale == pytest.approx(res.traces["event_duration_s"][0], rel=1e-9)
     assert 0.100 * 0.030 * c.latency_scale * c.current_scale == pytest.approx(
@@ -203,6 +203,19 @@ def test_round_trip_measure_calibrate_estimate(tmp_path, capsys):
     duty = estimate(KWS, mcu="nrf52840", supply_v=3.0, power_model=out, duty="1/min")
     currents = pd.to_numeric(duty.phases["current_a"]).to_numpy()
     assert min(abs(currents - 4.2e-6)) / 4.2e-6 < 0.02
+
+
+def test_unknown_mcu_fails_before_reading_traces(tmp_path, monkeypatch):
+    _real_chain_or_skip()
+    import joulescope_free.measure.api as measure_api
+
+    def boom(*a, **k):  # pragma: no cover - must not be reached
+        raise AssertionError("measured a trace before checking --mcu")
+
+    monkeypatch.setattr(measure_api, "measure", boom)
+    trace = _trace(tmp_path, "t.jls")
+    with pytest.raises(UserError, match="unknown MCU 'nrf5284'"):
+        calibrate([trace], models=[KWS], mcu="nrf5284", output=tmp_path / "o.toml")
 
 
 def test_round_trip_joint_fit_two_models(tmp_path):

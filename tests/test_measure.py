@@ -104,6 +104,31 @@ def test_chunk_borders_do_not_change_events(kind, tmp_path):
         assert small.summary[key] == pytest.approx(big.summary[key], rel=1e-9)
 
 
+def test_jls_with_sample_id_offset(tmp_path):
+    """Recordings that start at a sample id > 0: pyjls reads from 0, the events must be unchanged."""
+    p = tmp_path / "off.jls"
+    tf.write_jls(p, TRUTH, first_sample_id=8 * 1000)
+    m = measure(p, marker="D0")
+    assert m.summary["n_events"] == 5
+    assert m.events["start_s"].to_numpy() == pytest.approx(0.495 + np.arange(5), abs=1.5e-4)
+    assert m.summary["event_energy_j"] == pytest.approx((12e-3 * 0.08 + 5e-6 * 0.01) * 3.0, rel=0.01)
+
+
+def test_locale_and_comment_variants(tmp_path):
+    """Semicolons with decimal commas (European Otii export) and tab-separated files with # comments."""
+    t, i, v, _ = tf.signals(TRUTH)
+    semi = tmp_path / "semi.csv"
+    semi.write_text("Timestamp (s);Main current (A);Main voltage (V)\n" + "".join(
+        f"{a:.6f};{b:.6e};{c:.5f}\n".replace(".", ",") for a, b, c in zip(t, i, v)))
+    tab = tmp_path / "tab.csv"
+    tab.write_text("# exported by a bench script\nTime [s]\tCurrent [uA]\n" + "".join(
+        f"{a:.6f}\t{b * 1e6:.4f}\n" for a, b in zip(t, i)))
+    for path, kwargs, fmt in ((semi, {}, "otii"), (tab, {"supply_v": 3.0}, "csv")):
+        m = measure(path, **kwargs)
+        assert m.format == fmt and m.summary["n_events"] == 5
+        assert m.summary["event_energy_j"] == pytest.approx(12e-3 * 0.08 * 3.0, rel=0.01)
+
+
 def test_explicit_threshold_and_hysteresis(tmp_path):
     path = tmp_path / "t.jls"
     tf.write_jls(path, TRUTH)
@@ -133,6 +158,25 @@ def test_hysteresis_matches_a_plain_loop():
             s = True if v > 10 else False if v < 5 else s
             expected.append(s)
         assert hysteresis(x, 10, 5, state).tolist() == expected
+
+
+def test_envelope_buckets_hold_the_min_and_max_of_their_samples():
+    from joulescope_free.measure.events import Envelope
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(100_003)
+    t = np.arange(x.size) * 1e-3
+    env = Envelope(target=100)
+    pos = 0
+    while pos < x.size:  # random chunk sizes, so buckets straddle chunk borders
+        n = int(rng.integers(1, 5000))
+        env.add(t[pos:pos + n], x[pos:pos + n])
+        pos += n
+    r = env.result()
+    assert r["time_s"].size <= 201
+    bounds = np.append(np.round(r["time_s"] / 1e-3).astype(int), x.size)
+    for a, b, lo, hi in zip(bounds[:-1], bounds[1:], r["min_current_a"], r["max_current_a"]):
+        assert lo == x[a:b].min() and hi == x[a:b].max()
 
 
 def test_histogram_percentiles_match_numpy():
@@ -201,8 +245,36 @@ def test_binary_and_missing_files(tmp_path):
         measure(_csv(tmp_path, "", "empty.csv"))
     fake = tmp_path / "fake.jls"
     fake.write_bytes(b"not a jls file at all" * 10)
-    with pytest.raises(UserError, match="not a readable Joulescope"):
+    with pytest.raises(UserError, match="not a Joulescope .jls"):
         measure(fake)
+
+
+def test_unclosed_jls_is_read_from_a_copy_and_left_untouched(tmp_path):
+    """A recording interrupted before close: pyjls would repair (rewrite) it on open; we must not."""
+    import subprocess
+
+    p = tmp_path / "crash.jls"
+    code = f"""
+import os, sys, numpy as np
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import trace_factory as tf
+from pyjls import Writer, SignalType, DataType
+t, i, v, mk = tf.signals(tf.Truth())
+w = Writer({str(p)!r})
+w.source_def(source_id=1, name="JS220", vendor="J", model="JS220", version="1", serial_number="0")
+w.signal_def(signal_id=1, source_id=1, signal_type=SignalType.FSR, data_type=DataType.F32, sample_rate=10000,
+             name="current", units="A")
+w.fsr_f32(1, 0, i.astype(np.float32))
+w.flush()
+os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
+    before = p.read_bytes()
+    m = measure(p, supply_v=3.0)
+    assert p.read_bytes() == before
+    assert m.summary["n_events"] == 5
+    assert m.summary["event_energy_j"] == pytest.approx(2.88e-3, rel=0.01)
+    assert any("not closed properly" in n for n in m.notes)
 
 
 def test_no_voltage_needs_supply(tmp_path):
@@ -270,6 +342,18 @@ def test_bounded_memory_on_a_long_file(tmp_path):
     assert m.summary["event_duration_s"] == pytest.approx(0.08, abs=2e-6)
     assert m.summary["event_energy_j"] == pytest.approx(12e-3 * 0.08 * 3.0, rel=1e-3)
     assert m.envelope["time_s"].size <= 4001
+
+    # the whole process (pyjls buffers, numpy, pandas) stays far below the 500 MB bound: peak RSS of a child
+    import subprocess
+
+    code = ("import joulescope_free as jf, pathlib; m = jf.measure(%r, supply_v=3.0); "
+            "print(m.summary['n_events'], [l.split()[1] for l in pathlib.Path('/proc/self/status').read_text()"
+            ".splitlines() if l.startswith('VmHWM')][0])" % str(p))
+    if Path("/proc/self/status").exists():
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=Path(__file__).parents[1], check=True).stdout.split()
+        assert out[0] == "50"
+        assert int(out[1]) / 1024 < 500, f"peak RSS {int(out[1]) / 1024:.0f} MB"
 
 
 # ------------------------------------------------------------------------------------------ CLI

@@ -69,3 +69,12 @@ def test_h5_and_savedmodel_folder(keras_file, tmp_path, monkeypatch):
     expected = 8 * 8 * 4 * 3 * 3 * 2 + 3 * 256
     assert analyze_path(h5).summary["macs"] == expected
     assert analyze_path(saved).summary["macs"] == expected
+
+
+def test_keep_tflite_never_overwrites_another_file(keras_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    precious = tmp_path / "precious.tflite"
+    precious.write_bytes(b"user data")
+    with pytest.raises(UserError, match="already exists"):
+        analyze_path(keras_file, keep_tflite=precious)
+    assert precious.read_bytes() == b"user data"

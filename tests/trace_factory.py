@@ -99,8 +99,9 @@ def write_otii_csv(path, truth=Truth(), seed=1, channel="current"):
     return truth
 
 
-def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block=1 << 16):
-    """Joulescope-style .jls: signals current [A], voltage [V] (or power [W]) and gpi[0], f32 / u1."""
+def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block=1 << 16, first_sample_id=0):
+    """Joulescope-style .jls: signals current [A], voltage [V] (or power [W]) and gpi[0], f32 / u1.
+    ``first_sample_id`` > 0 writes a file whose signals carry a sample_id_offset, as long recordings do."""
     from pyjls import DataType, SignalType, Writer
 
     t, i, v, marker = signals(truth, seed)
@@ -116,10 +117,11 @@ def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block
                      sample_rate=fs, name="gpi[0]", units="")
         for s in range(0, t.size, block):
             e = min(t.size, s + block)
-            w.fsr_f32(1, s, i[s:e].astype(np.float32))
+            k = s + first_sample_id
+            w.fsr_f32(1, k, i[s:e].astype(np.float32))
             if with_voltage:
-                w.fsr_f32(2, s, (i[s:e] * v[s:e] if power else v[s:e]).astype(np.float32))
-            w.fsr(3, s, np.packbits(marker[s:e].astype(np.uint8), bitorder="little"))
+                w.fsr_f32(2, k, (i[s:e] * v[s:e] if power else v[s:e]).astype(np.float32))
+            w.fsr(3, k, np.packbits(marker[s:e].astype(np.uint8), bitorder="little"))
     return truth
 
 

@@ -57,8 +57,7 @@ def layer_arrays(layers: pd.DataFrame) -> LayerArrays:
     macs = layers["macs"].to_numpy(dtype=float)
     outs = layers["elements"].to_numpy(dtype=float)
     act_bytes = act.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(outs > 0, macs / np.maximum(outs, 1), 0.0)
+    k = np.divide(macs, outs, out=np.zeros_like(macs), where=outs > 0)
     return LayerArrays(
         kind=layers["kind"].astype(str).to_numpy(), macs=macs, outs=outs, k=k,
         chans=_column(layers, "out_channels", 0).fillna(0).to_numpy(dtype=float),
@@ -88,6 +87,13 @@ def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None)
 
     ``layers``: the analysis layer table, or its :func:`layer_arrays` (faster when called many times)."""
     a = layers if isinstance(layers, LayerArrays) else layer_arrays(layers)
+    compute, memory = cycle_arrays(a, runtime, core, mcu, clock_hz)
+    return pd.DataFrame({"compute_cycles": compute, "memory_cycles": memory, "cycles": compute + memory},
+                        index=a.index)
+
+
+def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None = None):
+    """(compute_cycles, memory_cycles) per layer as numpy arrays: the model itself, without pandas."""
     c = runtime.coefficients
     kind, macs, outs, k = a.kind, a.macs, a.outs, a.k
     lanes = max(int(core.simd_lanes), 1)
@@ -127,8 +133,7 @@ def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None)
             cache = float(getattr(mcu, "dcache_bytes", 0) or 0)
             traffic = np.where(a.weights_bytes <= cache, a.weights_bytes, np.maximum(streamed, a.weights_bytes))
             memory = traffic * per_byte
-    return pd.DataFrame({"compute_cycles": compute, "memory_cycles": memory, "cycles": compute + memory},
-                        index=a.index)
+    return compute, memory
 
 
 def inference_cycles(layers: pd.DataFrame, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple[pd.DataFrame, float]:

@@ -57,8 +57,9 @@ def _clean(v):
     return v
 
 
-def _progress(enabled: bool, description: str, total: int):
-    """A rich progress bar on stderr, shown only when asked for and stderr is a terminal."""
+def _progress(enabled: bool):
+    """A rich progress bar on stderr, shown only when asked for and stderr is a terminal (so piped output and
+    ``--json`` on stdout stay clean)."""
     from contextlib import nullcontext
 
     if not (enabled and sys.stderr.isatty()):
@@ -66,14 +67,13 @@ def _progress(enabled: bool, description: str, total: int):
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
-    bar = Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
-                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
-    return bar
+    return Progress("[progress.description]{task.description}", BarColumn(), "{task.percentage:>3.0f}%",
+                    TimeRemainingColumn(), console=Console(stderr=True), transient=True)
 
 
 def _passes(source: TraceSource, chunk_samples: int, progress: bool, label: str):
     """Iterate the chunks of one pass, ticking a progress bar if enabled."""
-    with _progress(progress, label, source.progress_total) as bar:
+    with _progress(progress) as bar:
         task = bar.add_task(label, total=max(source.progress_total, 1)) if bar is not None else None
         for chunk in source.chunks(chunk_samples):
             yield chunk
@@ -159,8 +159,8 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
             active = chunk.digital[marker_name]
         else:
             active = hysteresis(current, enter_a, exit_a, detector.state)
-        detector.feed(chunk.time_s, chunk.dt_s, current, power, active)
-        envelope.add(chunk.time_s, current)
+        detector.feed(chunk.times, chunk.dt_s, current, power, active)
+        envelope.add(chunk.times, current)
     events = detector.finish()
 
     duration = detector.total_duration_s

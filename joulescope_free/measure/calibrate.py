@@ -39,7 +39,7 @@ class Calibration:
     runtime: Optional[str]
     latency_scale: float
     current_scale: float
-    sleep_current_a: float
+    sleep_current_a: Optional[float]              # None when the traces had no idle time
     notes: list = field(default_factory=list)
     path: str = ""
     provenance: dict = field(default_factory=dict)   # figure -> (kind, note), kind "measured" when calibrated
@@ -125,6 +125,9 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
                         "--clock-mhz")
     from .. import api  # looked up at call time: the estimate chain of joulescope_free.api
 
+    for model, clock in dict.fromkeys(zip(models, clocks)):  # bad --mcu/--runtime/--clock-mhz: fail before reading
+        api.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock)
+
     rows, measurements, resolved_runtime, resolved_mcu = [], [], runtime, mcu
     for trace, model, clock in zip(traces, models, clocks):
         m = measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a)
@@ -155,7 +158,8 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     frame = pd.DataFrame(rows)
     latency_scale = _geomean(frame["latency_ratio"])
     current_scale = _geomean(frame["current_ratio"])
-    sleep = float(frame["baseline_current_a"].median())
+    baselines = frame["baseline_current_a"].dropna()
+    sleep = float(baselines.median()) if len(baselines) else None  # None: no idle time between the events
     frame["latency_residual"] = frame["latency_ratio"] / latency_scale - 1.0
     frame["energy_residual"] = frame["latency_ratio"] * frame["current_ratio"] / (latency_scale * current_scale) - 1.0
     n = len(frame)
@@ -174,6 +178,9 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         if worst > 0.10:
             notes.append("the traces disagree by more than 10 %: one scale per board does not fit them all; check "
                          "the --model and --clock-mhz given for each trace")
+    if sleep is None:
+        del texts["sleep_current_a"]
+        notes.append("no idle time between events in any trace: sleep current not measured (catalog value kept)")
     provenance = {name: ("measured", text) for name, text in texts.items()}
     calibration = Calibration(resolved_mcu, resolved_runtime, latency_scale, current_scale, sleep, notes, str(output),
                               provenance)
@@ -204,6 +211,8 @@ def render_toml(c: Calibration, frame) -> str:
     if c.runtime:
         lines.append(f"runtime = {_toml_value(c.runtime)}")
     for name in FIGURES:
+        if getattr(c, name) is None:
+            continue
         lines.append(f"{name} = {{ value = {_toml_value(float(getattr(c, name)))}, "
                      f"{c.provenance[name][0]} = {_toml_value(c.provenance[name][1])} }}")
     lines.append(f"notes = [{', '.join(_toml_value(n) for n in c.notes)}]")
@@ -231,9 +240,11 @@ def load_calibration(path) -> Calibration:
     data = load_toml(path)
     if "mcu" not in data or not isinstance(data["mcu"], str):
         raise UserError(f"{path}: not a calibration file (no mcu = \"...\"); write one with energy calibrate")
-    values, provenance = {}, {}
+    values, provenance = {"sleep_current_a": None}, {}
     for name in FIGURES:
         if name not in data:
+            if name == "sleep_current_a":
+                continue  # optional: traces without idle time do not measure it
             raise UserError(f"{path}: missing {name}; write the file with energy calibrate")
         fig = as_figure(data[name], f"{path.name}: {name}")
         try:

@@ -147,8 +147,11 @@ class EventDetector:
     idle_charge_c: float = 0.0
     n_samples: int = 0
 
-    def feed(self, time_s, dt_s, current_a, power_w, active) -> None:
-        """Add one chunk: sample times [s], dt [s] (scalar or array), current [A], power [W], active mask."""
+    def feed(self, times, dt_s, current_a, power_w, active) -> None:
+        """Add one chunk: ``times(index) -> s`` (or a time array), dt [s] (scalar or array), current [A],
+        power [W] and the active mask."""
+        if isinstance(times, np.ndarray):
+            times = times.__getitem__
         n = current_a.size
         if n == 0:
             return
@@ -166,7 +169,7 @@ class EventDetector:
         run_e = np.add.reduceat(e, starts)
         run_t = np.add.reduceat(dt, starts)
         run_peak = np.maximum.reduceat(current_a, starts)
-        run_start_s = time_s[starts]
+        run_start_s = times(starts)
         self.idle_duration_s += float(run_t[~run_active].sum())
         self.idle_charge_c += float(run_q[~run_active].sum())
         first_in_file = not self.started
@@ -224,43 +227,67 @@ class EventDetector:
 
 # ------------------------------------------------------------------------------------------ envelope
 class Envelope:
-    """Min/max envelope of the current with at most ``2 * target`` buckets, for any length of trace."""
+    """Min/max envelope of the current with at most ``2 * target`` buckets, for any length of trace.
+
+    Buckets hold ``size`` samples; when there are too many, neighbours merge and ``size`` doubles. The bucket
+    being filled is kept as a summary (start time, min, max, count), so no samples are carried over.
+    """
 
     def __init__(self, target: int = 2000):
         self.target = int(target)
         self.size = 1                      # samples per bucket
-        self.count = 0                     # buckets stored
+        self.count = 0                     # complete buckets stored
         self.t: list = []
         self.lo: list = []
         self.hi: list = []
-        self._pending_t = np.zeros(0)
-        self._pending_i = np.zeros(0)
+        self._open = None                  # [start_s, min, max, n] of the bucket being filled
 
-    def add(self, time_s: np.ndarray, current_a: np.ndarray) -> None:
-        t = np.concatenate([self._pending_t, time_s]) if self._pending_t.size else time_s
-        i = np.concatenate([self._pending_i, current_a]) if self._pending_i.size else current_a
-        while True:
-            n_full = i.size // self.size
-            if self.count + n_full <= 2 * self.target:
-                break
+    def add(self, times, current_a: np.ndarray) -> None:
+        """Add a chunk: ``times(index) -> s`` (or a time array) and its current [A]."""
+        if isinstance(times, np.ndarray):
+            times = times.__getitem__
+        i = current_a
+        pos = 0
+        if self._open is not None:
+            need = self.size - self._open[3]
+            head = i[:need]
+            if head.size:
+                self._open[1] = min(self._open[1], float(head.min()))
+                self._open[2] = max(self._open[2], float(head.max()))
+                self._open[3] += head.size
+            pos = head.size
+            if self._open[3] >= self.size:
+                self._push(np.array([self._open[0]]), np.array([self._open[1]]), np.array([self._open[2]]))
+                self._open = None
+            else:
+                return
+        rest = i.size - pos
+        while self.count + rest // self.size > 2 * self.target:
             self._merge()
-        m = n_full * self.size
+        n_full = rest // self.size
         if n_full:
-            block = i[:m].reshape(n_full, self.size)
-            self.t.append(t[:m:self.size].copy())
-            self.lo.append(block.min(axis=1))
-            self.hi.append(block.max(axis=1))
-            self.count += n_full
-        self._pending_t, self._pending_i = t[m:].copy(), i[m:].copy()
+            block = i[pos:pos + n_full * self.size].reshape(n_full, self.size)
+            starts = pos + np.arange(n_full) * self.size
+            self._push(times(starts), block.min(axis=1), block.max(axis=1))
+        tail = i[pos + n_full * self.size:]
+        if tail.size:
+            k = pos + n_full * self.size
+            self._open = [float(times(np.array([k]))[0]), float(tail.min()), float(tail.max()), int(tail.size)]
+
+    def _push(self, t, lo, hi) -> None:
+        self.t.append(np.asarray(t, dtype=np.float64))
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self.count += len(t)
+        if self.count > 2 * self.target:
+            self._merge()
 
     def _merge(self) -> None:
         t, lo, hi = self._arrays()
         n = t.size // 2 * 2
-        merged = (t[:n:2], np.minimum(lo[:n:2], lo[1:n:2]), np.maximum(hi[:n:2], hi[1:n:2]))
-        rest = (t[n:], lo[n:], hi[n:])
-        self.t = [np.concatenate([merged[0], rest[0]])]
-        self.lo = [np.concatenate([merged[1], rest[1]])]
-        self.hi = [np.concatenate([merged[2], rest[2]])]
+        self.t = [np.concatenate([t[:n:2], t[n:]])]
+        self.lo = [np.concatenate([np.minimum(lo[:n:2], lo[1:n:2]), lo[n:]])]
+        self.hi = [np.concatenate([np.maximum(hi[:n:2], hi[1:n:2]), hi[n:]])]
         self.count = self.t[0].size
         self.size *= 2
 
@@ -271,8 +298,6 @@ class Envelope:
     def result(self) -> dict:
         """``{"time_s", "min_current_a", "max_current_a", "samples_per_point"}`` as numpy arrays."""
         t, lo, hi = self._arrays()
-        if self._pending_i.size:
-            t = np.append(t, self._pending_t[0])
-            lo = np.append(lo, self._pending_i.min())
-            hi = np.append(hi, self._pending_i.max())
+        if self._open is not None:
+            t, lo, hi = np.append(t, self._open[0]), np.append(lo, self._open[1]), np.append(hi, self._open[2])
         return {"time_s": t, "min_current_a": lo, "max_current_a": hi, "samples_per_point": self.size}

@@ -33,17 +33,28 @@ DEFAULT_CHUNK_SAMPLES = 1 << 18  # 256 Ki samples: ~15 MB of float64 working arr
 
 @dataclass
 class Chunk:
-    """One block of samples in SI units. ``dt_s`` is a scalar (fixed rate) or an array like ``time_s``."""
+    """One block of samples in SI units. ``dt_s`` is a scalar (fixed rate) or an array like ``time_s``.
 
-    time_s: np.ndarray
+    Fixed-rate readers leave ``time_s`` None (sample k is at ``t0_s + k * dt_s``) so that no time array is
+    built per chunk; use :meth:`times`.
+    """
+
+    time_s: Optional[np.ndarray]
     dt_s: object
     current_a: np.ndarray
     voltage_v: Optional[np.ndarray] = None
     power_w: Optional[np.ndarray] = None
     digital: dict = field(default_factory=dict)
+    t0_s: float = 0.0
 
     def __len__(self) -> int:
         return len(self.current_a)
+
+    def times(self, index) -> np.ndarray:
+        """Time [s] of the samples at ``index`` (an int array) within this chunk."""
+        if self.time_s is not None:
+            return self.time_s[index]
+        return self.t0_s + np.asarray(index, dtype=np.float64) * float(self.dt_s)
 
 
 class TraceSource:
@@ -262,8 +273,6 @@ class CsvSource(TraceSource):
     """Chunked CSV reading with pandas' C parser; ``dt_s`` by forward difference, carried across chunks."""
 
     def __init__(self, path: Path, fmt: str):
-        import pandas  # noqa: F401  (imported here: the CLI stays light until a CSV is read)
-
         self.path = Path(path)
         self.format = fmt
         self.notes = []
@@ -433,6 +442,33 @@ def _is_jls(path: Path, head: bytes) -> bool:
     return head.startswith(_JLS_MAGIC) or path.suffix.lower() == ".jls"
 
 
+def _jls_is_closed(path: Path) -> bool:
+    """True if the JLS v2 header's file length equals the file size. The header is 16 bytes of identification,
+    then the length as u64 little-endian, which stays 0 until the writer closes the file."""
+    with path.open("rb") as fh:
+        header = fh.read(32)
+    if not header.startswith(_JLS_MAGIC):
+        raise UserError(f"{path.name}: not a Joulescope .jls file (no jls header); give a .jls or a CSV trace")
+    return int.from_bytes(header[16:24], "little") == path.stat().st_size
+
+
+def _repairable_copy(path: Path) -> Path:
+    """pyjls repairs (rewrites) a .jls that was not closed properly when it opens it; the user's recording
+    must never change, so such a file is read from a temporary copy."""
+    import shutil
+    import tempfile
+
+    size = path.stat().st_size
+    folder = Path(tempfile.mkdtemp(prefix="jf-jls-"))
+    if shutil.disk_usage(folder).free < size * 1.1:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UserError(f"{path.name}: the .jls was not closed properly and there is no room for a {size / 1e9:.1f} "
+                        f"GB temporary copy to repair; copy it yourself and measure the copy")
+    copy = folder / path.name
+    shutil.copyfile(path, copy)
+    return copy
+
+
 _JLS_ROLES = {"current": {"current", "i", "current_a"}, "voltage": {"voltage", "v", "voltage_v"},
               "power": {"power", "p", "power_w"}}
 
@@ -447,9 +483,16 @@ class JlsSource(TraceSource):
 
         self.path = Path(path)
         self.notes = []
+        self._copy = None
+        read_path = self.path
+        if not _jls_is_closed(self.path):
+            self._copy = read_path = _repairable_copy(self.path)
+            self.notes.append("the .jls was not closed properly (interrupted recording?): read a repaired "
+                              "temporary copy, the file itself is untouched")
         try:
-            self._reader = Reader(str(self.path))
+            self._reader = Reader(str(read_path))
         except Exception as exc:  # pyjls raises RuntimeError/ValueError on a damaged or foreign file
+            self.close()
             raise UserError(f"{self.path.name}: not a readable Joulescope .jls file ({_short(exc)})") from None
         fsr = {sid: s for sid, s in self._reader.signals.items()
                if s.signal_type == SignalType.FSR and sid != 0 and s.length > 0}
@@ -480,13 +523,19 @@ class JlsSource(TraceSource):
         self.has_voltage = "voltage" in self.roles
         self.has_power = "power" in self.roles
         self.digital_names = tuple(self.digital)
-        self.scales = {}
+        self.scales = {}  # signals in mA, mV, mW... are scaled to SI; no or unknown units are read as SI
         for role, sig in self.roles.items():
             unit = (sig.units or "").strip().lower()
-            self.scales[role] = UNIT_SCALES[role if role != "current" else "current"].get(unit, 1.0) if unit else 1.0
+            self.scales[role] = UNIT_SCALES[role].get(unit, 1.0)
         self.progress_total = self.n_samples
 
     def chunks(self, chunk_samples: int = DEFAULT_CHUNK_SAMPLES) -> Iterator[Chunk]:
+        try:
+            yield from self._chunks(chunk_samples)
+        except (RuntimeError, ValueError, OSError) as exc:  # a damaged block inside the file
+            raise UserError(f"{self.path.name}: cannot read the .jls data ({_short(exc)})") from None
+
+    def _chunks(self, chunk_samples: int) -> Iterator[Chunk]:
         from pyjls import DataType
 
         step = max(8, int(chunk_samples) // 8 * 8)
@@ -497,13 +546,13 @@ class JlsSource(TraceSource):
             n = min(step, self.n_samples - start)
             arrays = {}
             for role, sig in self.roles.items():
-                offset = start + int(sig.sample_id_offset or 0)
-                arrays[role] = np.asarray(self._reader.fsr(sig.signal_id, offset, n), dtype=np.float64)
+                # pyjls counts sample ids from the first recorded sample (0), whatever sample_id_offset is
+                arrays[role] = np.asarray(self._reader.fsr(sig.signal_id, start, n), dtype=np.float64)
                 if self.scales.get(role, 1.0) != 1.0:
                     arrays[role] *= self.scales[role]
             digital = {}
             for name, sig in self.digital.items():
-                raw = self._reader.fsr(sig.signal_id, start + int(sig.sample_id_offset or 0), n)
+                raw = self._reader.fsr(sig.signal_id, start, n)
                 if sig.data_type == DataType.U1:
                     digital[name] = np.unpackbits(np.asarray(raw, dtype=np.uint8), bitorder="little")[:n].astype(bool)
                 elif sig.data_type == DataType.U4:
@@ -513,20 +562,24 @@ class JlsSource(TraceSource):
                     digital[name] = nib[:n] > 0
                 else:
                     digital[name] = np.asarray(raw, dtype=np.float64) > 0.5
-            time_s = (start + np.arange(n, dtype=np.float64)) * dt
             current = arrays.get("current")
             voltage = arrays.get("voltage")
             power = arrays.get("power")
             if current is None and voltage is not None:
                 current = power / voltage
             self.progress_done = start + n
-            yield Chunk(time_s, dt, current, voltage, power, digital)
+            yield Chunk(None, dt, current, voltage, power, digital, t0_s=start * dt)
 
     def close(self) -> None:
         reader = getattr(self, "_reader", None)
         if reader is not None:
             reader.close()
             self._reader = None
+        if getattr(self, "_copy", None) is not None:
+            import shutil
+
+            shutil.rmtree(self._copy.parent, ignore_errors=True)
+            self._copy = None
 
 
 # ------------------------------------------------------------------------------------------ registrations

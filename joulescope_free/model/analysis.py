@@ -118,11 +118,19 @@ def analyze_path(path, keep_tflite=None) -> ModelAnalysis:
     if is_keras_input(p):
         from .keras import convert_keras
 
+        keep = Path(keep_tflite) if keep_tflite is not None else None
+        if keep is not None and keep.is_file() and keep.stat().st_size:
+            existing = keep.read_bytes()
+        else:
+            existing = None
         data, notes = convert_keras(p)
-        if keep_tflite is not None:
+        if keep is not None and existing != data:
+            if existing is not None:
+                raise UserError(f"{keep} already exists and differs from the converted model; "
+                                "give a new --keep-tflite name (nothing was overwritten)")
             from ..report.export import write_bytes_safely
 
-            write_bytes_safely(Path(keep_tflite), data)
+            write_bytes_safely(keep, data)
         result = analyze_bytes(data, str(p))
         result.warnings[:0] = notes
         return result

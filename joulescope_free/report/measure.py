@@ -68,7 +68,8 @@ def render_calibration(result, console=None) -> None:
     head.add_column("value", justify="right")
     head.add_row("latency scale (measured / predicted)", f"{c.latency_scale:.4g}")
     head.add_row("current scale (measured / predicted)", f"{c.current_scale:.4g}")
-    head.add_row("sleep current", si_format(c.sleep_current_a, "A"))
+    head.add_row("sleep current", si_format(c.sleep_current_a, "A") if c.sleep_current_a is not None else
+                 "not measured (no idle time)")
     head.add_row("written to", str(result.path))
     console.print(head)
     t = Table(title="traces: measured / predicted")

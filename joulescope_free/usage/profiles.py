@@ -99,7 +99,10 @@ def _phase(t: dict, where: str) -> PhaseSpec:
         raise UserError(f"{where}: a phase needs a `name`")
     every, every_hz = t.get("every"), None
     if every is not None:
-        every_hz = parse_rate(str(every))
+        try:
+            every_hz = parse_rate(str(every))
+        except UserError as exc:
+            raise UserError(f"{where}.every: {exc}") from None
     cur_raw = read_value(t["current_a"], f"{where}.current_a") if "current_a" in t else None
     run = isinstance(cur_raw, str)
     if run and cur_raw.strip().lower() != RUN:
@@ -124,7 +127,10 @@ def _from_table(t: dict, ident: str, path: str) -> Profile:
     check_keys(t, _TOP, where)
     _text(t, "", where)
     rate = t.get("rate")
-    rate_hz = parse_rate(str(rate)) if rate is not None else None
+    try:
+        rate_hz = parse_rate(str(rate)) if rate is not None else None
+    except UserError as exc:
+        raise UserError(f"{where}: rate: {exc}") from None
     sleep = t.get("sleep", {})
     if not isinstance(sleep, dict):
         raise UserError(f"{where}: [sleep] must be a table")

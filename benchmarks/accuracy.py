@@ -1,0 +1,92 @@
+"""Accuracy of the cycle and power models against the naive baseline, on the shipped MLPerf Tiny table.
+
+Naive baseline: one cycles-per-MAC number per runtime version (the median over its rows), latency = MACs x that
+/ clock, and energy = latency x supply x the datasheet run current (no workload factor, no layer structure).
+
+Both are scored in-sample and leave-one-model-out (each of KWS, VWW, IC, AD predicted by coefficients fitted
+without it), which is the fairer guess of the error on models that are not in the table.
+
+    python benchmarks/accuracy.py [--data CSV] [--no-cv]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import joulescope_free as jf  # noqa: E402
+from joulescope_free.api import _analysis  # noqa: E402
+from joulescope_free.hardware.catalog import load_mcu  # noqa: E402
+from joulescope_free.hardware.power import datasheet_run_current_a  # noqa: E402
+from joulescope_free.validation import load_measurements  # noqa: E402
+
+
+def naive_predictions(rows: pd.DataFrame, train: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    macs = np.array([_analysis(p).summary["macs"] for p in rows["model_path"]], dtype=float)
+    cpm = rows["latency_s"] * rows["clock_hz"] / macs
+    per_runtime = cpm[train].groupby(rows["runtime_label"][train]).median()
+    fallback = float(cpm[train].median())
+    lat = macs * rows["runtime_label"].map(per_runtime).fillna(fallback).to_numpy() / rows["clock_hz"].to_numpy()
+    cur = np.array([datasheet_run_current_a(load_mcu(m), f, v if v == v else 3.3)
+                    for m, f, v in zip(rows["mcu_id"], rows["clock_hz"], rows["supply_v"])])
+    return lat, lat * cur * rows["supply_v"].to_numpy()
+
+
+def abs_pct(pred, meas) -> pd.Series:
+    return pd.Series(np.abs(np.asarray(pred) / np.asarray(meas) - 1) * 100).dropna()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-model-out refits (about a minute)")
+    args = ap.parse_args()
+    rows = load_measurements(args.data)
+    everything = pd.Series(True, index=rows.index)
+
+    result = jf.validate(args.data)
+    ours_lat = result.rows["predicted_latency_s"].to_numpy()
+    ours_e = result.rows["predicted_energy_j"].to_numpy()
+    naive_lat, naive_e = naive_predictions(rows, everything)
+
+    table = []
+
+    def add(metric, naive_err, ours_err, stat):
+        f = (lambda s: s.median()) if stat == "median" else (lambda s: s.quantile(0.9))
+        n, o = f(naive_err), f(ours_err)
+        table.append((metric, stat, len(ours_err), n, o, o / n if n else float("nan")))
+
+    for stat in ("median", "p90"):
+        add("latency, in-sample", abs_pct(naive_lat, rows["latency_s"]), abs_pct(ours_lat, rows["latency_s"]), stat)
+        add("energy, in-sample", abs_pct(naive_e, rows["energy_j"]), abs_pct(ours_e, rows["energy_j"]), stat)
+
+    if not args.no_cv:
+        from fit_cycle_model import LatencyModel
+
+        model = LatencyModel(rows)
+        bench = rows["model_path"].map(lambda p: Path(p).stem)
+        cv_ours = np.full(len(rows), np.nan)
+        cv_naive = np.full(len(rows), np.nan)
+        for held in sorted(bench.unique()):
+            train = bench != held
+            p = model.fit(train.to_numpy())
+            cv_ours[~train.to_numpy()] = model.predict(p, rows[~train])
+            cv_naive[~train.to_numpy()] = naive_predictions(rows, train)[0][~train.to_numpy()]
+        for stat in ("median", "p90"):
+            add("latency, leave-one-model-out", abs_pct(cv_naive, rows["latency_s"]),
+                abs_pct(cv_ours, rows["latency_s"]), stat)
+
+    print(f"{'metric':32} {'stat':6} {'n':>4} {'naive %':>9} {'joulescope_free %':>18} {'ratio':>7}")
+    for metric, stat, n, naive, ours, ratio in table:
+        print(f"{metric:32} {stat:6} {n:>4} {naive:>9.1f} {ours:>18.1f} {ratio:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
