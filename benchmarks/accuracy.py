@@ -6,7 +6,11 @@ Naive baseline: one cycles-per-MAC number per runtime version (the median over i
 Both are scored in-sample and leave-one-model-out (each of KWS, VWW, IC, AD predicted by coefficients fitted
 without it), which is the fairer guess of the error on models that are not in the table.
 
-    python benchmarks/accuracy.py [--data CSV] [--no-cv]
+    python benchmarks/accuracy.py [--data CSV] [--no-cv] [--write-bands]
+
+--write-bands stores, per runtime version, the 90th-percentile leave-one-model-out error of latency and energy in
+power_models/error_bands.toml; ``estimate`` reports it as ``latency_error_pct`` / ``energy_error_pct`` for that
+runtime on the core classes the table covers (and says where it has no band).
 """
 from __future__ import annotations
 
@@ -43,10 +47,36 @@ def abs_pct(pred, meas) -> pd.Series:
     return pd.Series(np.abs(np.asarray(pred) / np.asarray(meas) - 1) * 100).dropna()
 
 
+def write_bands(rows: pd.DataFrame, cv_latency: np.ndarray, cv_energy: np.ndarray) -> None:
+    from joulescope_free.hardware.catalog import load_mcu as _mcu
+
+    frame = rows.assign(core=rows["mcu_id"].map(lambda m: _mcu(m).core),
+                        lat_err=np.abs(cv_latency / rows["latency_s"].to_numpy() - 1) * 100,
+                        e_err=np.abs(cv_energy / rows["energy_j"].to_numpy() - 1) * 100)
+    lines = ["# Written by `python benchmarks/accuracy.py --write-bands`: per runtime version, the 90th percentile of the",
+             "# absolute error of leave-one-model-out predictions (each MLPerf Tiny model predicted by coefficients",
+             "# fitted without it) over the rows of tests/data/mlperf_tiny/mlperf_tiny_calibration.csv.",
+             "# `energy estimate` quotes them for that runtime on the listed core classes only.", ""]
+    for rid, g in frame.groupby("runtime_label"):
+        lines.append("[[band]]")
+        lines.append(f'runtime = "{rid}"')
+        lines.append("cores = [" + ", ".join(f'"{c}"' for c in sorted(g["core"].unique())) + "]")
+        note = f"p90 of |leave-one-model-out error| over {len(g)} latency rows of {rid}"
+        lines.append(f'latency_error_pct = {{ value = {g["lat_err"].quantile(0.9):.1f}, derived = "{note}" }}')
+        e = g["e_err"].dropna()
+        if len(e):
+            note = f"p90 of |leave-one-model-out error| over {len(e)} energy rows of {rid}"
+            lines.append(f'energy_error_pct = {{ value = {e.quantile(0.9):.1f}, derived = "{note}" }}')
+        lines.append("")
+    (ROOT / "power_models" / "error_bands.toml").write_text("\n".join(lines))
+    print("written power_models/error_bands.toml")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None)
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-model-out refits (about a minute)")
+    ap.add_argument("--write-bands", action="store_true", help="write power_models/error_bands.toml")
     args = ap.parse_args()
     rows = load_measurements(args.data)
     everything = pd.Series(True, index=rows.index)
@@ -79,9 +109,15 @@ def main() -> None:
             p = model.fit(train.to_numpy())
             cv_ours[~train.to_numpy()] = model.predict(p, rows[~train])
             cv_naive[~train.to_numpy()] = naive_predictions(rows, train)[0][~train.to_numpy()]
+        # energy with the held-out latency and the (not refitted) power model's current
+        cv_energy = ours_e / ours_lat * cv_ours
         for stat in ("median", "p90"):
             add("latency, leave-one-model-out", abs_pct(cv_naive, rows["latency_s"]),
                 abs_pct(cv_ours, rows["latency_s"]), stat)
+            add("energy, leave-one-model-out", abs_pct(cv_naive * naive_e / naive_lat, rows["energy_j"]),
+                abs_pct(cv_energy, rows["energy_j"]), stat)
+        if args.write_bands:
+            write_bands(rows, cv_ours, cv_energy)
 
     print(f"{'metric':32} {'stat':6} {'n':>4} {'naive %':>9} {'joulescope_free %':>18} {'ratio':>7}")
     for metric, stat, n, naive, ours, ratio in table:

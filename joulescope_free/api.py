@@ -297,9 +297,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     s = dict(analysis.summary)
     # the runtime decides the overheads: interpreter state in RAM, its code in flash
-    ram_needed = int(s.get("arena_bytes", 0)) + rt.ram_overhead_bytes
+    ram_overhead = int(s.get("runtime_overhead_bytes", 0)) if rt.interpreter == "tflm" else rt.ram_overhead_bytes
+    ram_needed = int(s.get("arena_bytes", 0)) + ram_overhead
     flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + rt.flash_overhead_bytes
-    s.update({"runtime_overhead_bytes": rt.ram_overhead_bytes, "code_bytes": rt.flash_overhead_bytes,
+    s.update({"runtime_overhead_bytes": ram_overhead, "code_bytes": rt.flash_overhead_bytes,
               "peak_ram_bytes": ram_needed, "flash_bytes": flash_needed})
     ram_available = part.sram_bytes  # the catalog counts TCM inside sram_bytes
     fits_ram = ram_needed <= ram_available
@@ -326,6 +327,15 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         "ram_available_bytes": ram_available,
         "flash_available_bytes": part.flash_bytes,
     })
+    from .validation import error_band
+
+    band = error_band(rt.label, part.core)
+    s["latency_error_pct"] = band["latency_error_pct"] if band else None
+    s["energy_error_pct"] = band["energy_error_pct"] if band else None
+    if band is None:
+        assumptions.append(f"no error band: no measurement of {rt.label} on a {part.core} in the validation table")
+    elif band["energy_error_pct"] is None:
+        assumptions.append(f"no energy error band: no energy measurement of {rt.label} in the validation table")
     assumptions += list(rt.assumptions) + list(core.assumptions) + list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
         warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")

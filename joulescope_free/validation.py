@@ -134,3 +134,28 @@ def validate(data=None) -> ValidationResult:
     rows["energy_error_pct"] = (rows["predicted_energy_j"] / rows["energy_j"] - 1) * 100
     summary = {"latency": _stats(rows["latency_error_pct"]), "energy": _stats(rows["energy_error_pct"])}
     return ValidationResult(rows=rows, summary=summary, path=str(data or data_dir("validation") / DEFAULT_TABLE))
+
+
+def _bands() -> dict:
+    """(runtime id@version, core class) -> {"latency_error_pct": p90, "energy_error_pct": p90 or None}."""
+    global _BANDS
+    if _BANDS is None:
+        from .datafile import as_figure, load_toml
+
+        path = data_dir("power_models") / "error_bands.toml"
+        _BANDS = {}
+        if path.is_file():
+            for i, band in enumerate(load_toml(path).get("band", [])):
+                values = {k: float(as_figure(band[k], f"{path} band {i + 1} {k}").value) if k in band else None
+                          for k in ("latency_error_pct", "energy_error_pct")}
+                for core in band.get("cores", []):
+                    _BANDS[(band["runtime"], core)] = values
+    return _BANDS
+
+
+_BANDS = None
+
+
+def error_band(runtime_label: str, core: str) -> dict | None:
+    """The validated p90 error of a runtime version on a core class, or None where the table has no such rows."""
+    return _bands().get((runtime_label, core))

@@ -66,6 +66,7 @@ class Runtime:
     source: str = ""
     notes: str = ""
     vendors: tuple = ()           # MCU vendors it supports (empty: any vendor with a listed core)
+    interpreter: str = ""         # "tflm": RAM overhead is TFLM's persistent area, estimated per model
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
 
@@ -164,6 +165,7 @@ def _runtime_versions(runtime_id: str) -> dict:
             ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]),
             flash_overhead_bytes=int(coeffs["flash_overhead_bytes"]),
             source=raw.get("source", ""), notes=raw.get("notes", ""), vendors=tuple(raw.get("vendors", ())),
+            interpreter=raw.get("interpreter", ""),
             assumptions=assumptions, provenance=prov,
         )
     return out

@@ -19,8 +19,12 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
                        f"{t['clock_hz'] / 1e6:g} MHz, {t['supply_v']:g} V", show_header=False, title_justify="left")
     head.add_column("quantity")
     head.add_column("value", justify="right")
-    head.add_row("latency per inference", si_format(s["latency_s"], "s"))
-    head.add_row("energy per inference", si_format(s["energy_per_inference_j"], "J"))
+    def band(key):
+        value = s.get(key)
+        return f"  (±{value:.0f} % p90, validated)" if value is not None and value == value else ""
+
+    head.add_row("latency per inference", si_format(s["latency_s"], "s") + band("latency_error_pct"))
+    head.add_row("energy per inference", si_format(s["energy_per_inference_j"], "J") + band("energy_error_pct"))
     head.add_row("current / power while inferring",
                  f"{si_format(s['inference_current_a'], 'A')} / {si_format(s['inference_power_w'], 'W')}")
     head.add_row("MACs", f"{int(s['macs']):,}")

@@ -3,11 +3,13 @@ figure ``{ value = X, source = "..." }`` (shipped data) or a plain number (a use
 from __future__ import annotations
 
 import math
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 
-from ..datafile import as_figure, is_figure
+from ..datafile import as_figure, is_figure, load_toml, tomllib  # tomllib, or tomli before 3.11
 from ..errors import UserError
 
 
@@ -68,3 +70,27 @@ def check_keys(table: dict, allowed: set[str], where: str) -> None:
     extra = sorted(set(table) - allowed)
     if extra:
         raise UserError(f"{where}: unknown key '{extra[0]}'; allowed: {', '.join(sorted(allowed))}")
+
+
+def from_file_cached(build: Callable[[dict, Path], Any], path: Path, *args):
+    """``build(table, path, *args)`` for the TOML file at ``path``, parsed and built once per file content.
+
+    The cache key is the file's bytes (read each call, a few us), so an edited file is read again and a
+    result can never belong to other contents. Errors are those of :func:`~joulescope_free.datafile.load_toml`
+    and are not cached. ``build`` must return an immutable object (or the caller copies its mutable parts)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        load_toml(path)  # raises the usual UserError naming the file
+        raise
+    return _built(build, str(path), data, args)
+
+
+@lru_cache(maxsize=256)
+def _built(build, path: str, data: bytes, args: tuple):
+    try:
+        table = tomllib.loads(data.decode())  # what tomllib.load does with the open file
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{Path(path)}: not valid TOML ({exc})") from None
+    return build(table, Path(path), *args)

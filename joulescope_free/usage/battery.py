@@ -24,11 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datafile import load_toml
 from ..errors import UserError, unknown
 from ..paths import data_dir
 from ..units import MAH_TO_C
-from ._figures import check_keys, interp_log, number, pairs
+from ._figures import check_keys, from_file_cached, interp_log, number, pairs
 
 _TOP_KEYS = {"id", "name", "chemistry", "nominal_v", "cutoff_v", "capacity_mah", "self_discharge_pct_per_year",
              "max_continuous_a", "max_pulse_a", "shelf_life_years", "rechargeable", "derating", "pulse_derating",
@@ -143,7 +142,11 @@ def _ids() -> list[str]:
 
 
 def _from_file(path: Path, ident: str) -> Battery:
-    t = load_toml(path)
+    """The battery in ``path``, parsed once per file content (the result is shared: see :func:`load_battery`)."""
+    return from_file_cached(_from_table, path, ident)
+
+
+def _from_table(t: dict, path: Path, ident: str) -> Battery:
     where = str(path)
     check_keys(t, _TOP_KEYS, where)
     prov: dict = {}
@@ -232,14 +235,19 @@ def load_battery(spec) -> Battery:
     text = str(spec).strip()
     if text.endswith(".toml"):
         path = Path(text)
-        return _from_file(path, path.stem)
+        return _own(_from_file(path, path.stem))
     cells, base = 1, text.lower()
     if m := _SERIES.match(base):
         cells, base = int(m[1]), m[2].strip()
     path = _folder() / f"{base}.toml"
     if not path.is_file():
         raise unknown("battery", base, _ids(), hint="see `energy batteries`; prefix Nx for N cells in series")
-    return series(_from_file(path, base), cells)
+    return series(_own(_from_file(path, base)), cells)
+
+
+def _own(battery: Battery) -> Battery:
+    """A copy of a cached battery whose one mutable part (``provenance``) the caller may change freely."""
+    return replace(battery, provenance=dict(battery.provenance))
 
 
 def list_batteries() -> list[Battery]:

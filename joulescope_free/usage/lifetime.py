@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import UserError
@@ -37,9 +38,29 @@ PHASE_COLUMNS = ["name", "kind", "rate_hz", "duration_s", "current_a", "energy_j
 LIMITS = ("capacity", "self-discharge", "shelf life", "cutoff")
 
 
+class _PhaseRows(list):
+    """The finished phase rows (dicts), not yet a DataFrame."""
+
+
+class _LazyPhases:
+    """``DutyResult.phases``: a DataFrame, built from the rows on first read (pandas construction costs more
+    than the whole duty model, and sweeps only need the summary). Reads and writes behave as a plain field."""
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError("phases")  # no class-level default: the dataclass field stays required
+        value = obj.__dict__["_phases"]
+        if isinstance(value, _PhaseRows):
+            value = obj.__dict__["_phases"] = _frame(value)
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__["_phases"] = value
+
+
 @dataclass
 class DutyResult:
-    phases: pd.DataFrame             # PHASE_COLUMNS; average_current_a sums to summary["average_current_a"]
+    phases: pd.DataFrame = _LazyPhases()  # PHASE_COLUMNS; average_current_a sums to summary["average_current_a"]
     summary: dict
     battery: dict | None
     assumptions: list = field(default_factory=list)
@@ -82,8 +103,17 @@ def _profile_rows(profile: Profile | None, supply_v: float, run_current_a: float
     return rows
 
 
+def _nansum(values) -> float:
+    """Sum skipping NaN, the way ``pandas.Series.sum`` does it (numpy's pairwise sum), so results are unchanged."""
+    arr = np.array(values, dtype=float)
+    if arr.size == 0:
+        return 0.0
+    return float(np.add.reduce(np.where(arr != arr, 0.0, arr)))
+
+
 def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Regulator, run_current_a):
-    """Fill the rows for one rate (Hz, finite): sleep, always-on, factors, averages. Returns (frame, busy)."""
+    """Fill the rows for one rate (Hz, finite): sleep, always-on, factors, averages and shares, as plain dicts
+    (columns :data:`PHASE_COLUMNS`). Returns (rows, busy fraction, summed average current in A)."""
     per_inf = sum(r["duration_s"] for r in base_rows if r["per_inference"])
     other = sum(r["rate_hz"] * r["duration_s"] for r in base_rows if r["kind"] == "profile" and not r["per_inference"])
     period = 1.0 / rate_hz
@@ -99,19 +129,25 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
     if sleep_current_a is not None:
         rows.append(_row("sleep", "sleep", rate_hz, sleep_s, sleep_current_a, sleep_current_a * sleep_s * supply_v,
                          False))
+    conversion = reg.conversion_factor
     for r in rows:
         i_eff = r["current_a"] if r["current_a"] and not math.isnan(r["current_a"]) else run_current_a
-        r["battery_factor"] = reg.conversion_factor(i_eff, supply_v, battery_v)
+        r["battery_factor"] = conversion(i_eff, supply_v, battery_v)
         r["average_current_a"] = r["energy_j"] * r["rate_hz"] / supply_v * r["battery_factor"]
     if reg.added_quiescent_a > 0:
         iq = reg.added_quiescent_a
         rows.append(_row("regulator", "regulator", rate_hz, period, iq, iq * period * battery_v, False,
                          f"{reg.id} quiescent current"))
         rows[-1].update(battery_factor=1.0, average_current_a=iq)
-    frame = pd.DataFrame(rows)
-    total = frame["average_current_a"].sum()
-    frame["share"] = frame["average_current_a"] / total if total > 0 else 0.0
-    return frame[PHASE_COLUMNS], per_inf * rate_hz + other
+    total = _nansum([r["average_current_a"] for r in rows])
+    for r in rows:
+        r["share"] = r["average_current_a"] / total if total > 0 else 0.0
+    return rows, per_inf * rate_hz + other, total
+
+
+def _frame(rows: list) -> pd.DataFrame:
+    """The phases table: one pandas construction from the finished rows."""
+    return pd.DataFrame({c: [r[c] for r in rows] for c in PHASE_COLUMNS})
 
 
 def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, battery_v, mcu_min_v):
@@ -214,12 +250,13 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
             f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
             f"{per_inf * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
             f"{max_rate:.4g}/s (or use continuous)")
-    frame, busy = _evaluate(rate_hz, base, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
-    avg_a = float(frame["average_current_a"].sum())
-    load_a = float((frame["energy_j"] * frame["rate_hz"]).where(frame["kind"] != "regulator", 0).sum() / supply_v)
-    peak_load_a = float(frame.loc[frame["kind"] != "regulator", "current_a"].max())
-    if frame["current_a"].isna().any():
-        names = ", ".join(frame.loc[frame["current_a"].isna(), "name"])
+    rows, busy, avg_a = _evaluate(rate_hz, base, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
+    load_a = _nansum([0.0 if r["kind"] == "regulator" else r["energy_j"] * r["rate_hz"] for r in rows]) / supply_v
+    peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
+    peak_load_a = float(max(peaks)) if peaks else math.nan
+    no_current = [r["name"] for r in rows if _isnan(r["current_a"])]
+    if no_current:
+        names = ", ".join(no_current)
         assumptions.append(f"phase(s) {names} given as energy only: no current, not counted in the peak")
     if reg.kind != "none":
         assumptions.append(f"regulator {reg.id} ({reg.kind}): each phase converted at its own current; "
@@ -237,7 +274,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         "battery_life_limited_by": None,
     }
     battery_dict = None
-    drivers = _phase_drivers(frame, summary)
+    drivers = _phase_drivers(rows, summary)
     if bat is not None:
         life = _life(bat, reg, avg_a, peak_load_a, supply_v, battery_v, mcu.supply_min_v)
         days = life["life_s"] / SECONDS_PER_DAY
@@ -256,20 +293,23 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         warnings += _battery_warnings(bat, reg, mcu, life, avg_a, supply_v)
         drivers += _battery_drivers(bat, life, avg_a)
         if not continuous and life["limited_by"] in ("capacity", "self-discharge"):
-            half, _ = _evaluate(rate_hz / 2, base, sleep_a, supply_v, battery_v, reg, run_a)
-            life2 = _life(bat, reg, float(half["average_current_a"].sum()), peak_load_a, supply_v, battery_v,
-                          mcu.supply_min_v)
+            _, _, half_a = _evaluate(rate_hz / 2, base, sleep_a, supply_v, battery_v, reg, run_a)
+            life2 = _life(bat, reg, half_a, peak_load_a, supply_v, battery_v, mcu.supply_min_v)
             if life["life_s"] > 0:
                 gain = life2["life_s"] / life["life_s"] - 1
                 drivers.append(f"half the rate ({format_rate(rate_hz / 2)}) gives {life2['life_s'] / SECONDS_PER_DAY:.4g}"
                                f" days ({100 * gain:+.0f} %)")
-    return DutyResult(phases=frame.reset_index(drop=True), summary=summary, battery=battery_dict,
+    return DutyResult(phases=_PhaseRows(rows), summary=summary, battery=battery_dict,
                       assumptions=assumptions, warnings=warnings, drivers=drivers)
 
 
-def _phase_drivers(frame: pd.DataFrame, summary: dict) -> list[str]:
+def _isnan(x) -> bool:
+    return x is None or x != x
+
+
+def _phase_drivers(rows: list, summary: dict) -> list[str]:
     out = []
-    for _, r in frame.sort_values("share", ascending=False).iterrows():
+    for r in sorted(rows, key=lambda r: r["share"], reverse=True):  # stable: ties keep the table order
         if r["share"] < 0.10 or len(out) >= 3:
             break
         what = {"sleep": f"sleep current ({si_format(r['current_a'], 'A')}"

@@ -24,14 +24,14 @@ Figures may be plain numbers or ``{ value = ..., source = "..." }``; a phase (an
 """
 from __future__ import annotations
 
+import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..datafile import load_toml
 from ..errors import UserError, unknown
 from ..paths import data_dir
-from ._figures import check_keys, number, read_value
+from ._figures import check_keys, from_file_cached, number, read_value
 from .duty import parse_rate
 
 _TOP = {"name", "rate", "sleep", "phase", "battery", "regulator", "source", "derived", "notes", "mcu"}
@@ -163,6 +163,17 @@ def _ids() -> list[str]:
     return sorted(p.stem for p in data_dir("profiles").glob("*.toml"))
 
 
+def _from_file(t: dict, path: Path, ident: str) -> Profile:
+    return _from_table(t, ident, str(path))
+
+
+def _own(profile: Profile) -> Profile:
+    """A copy of a cached profile whose mutable parts (the phase list, inline battery/regulator tables) the
+    caller may change freely."""
+    return replace(profile, phases=list(profile.phases), battery=copy.deepcopy(profile.battery),
+                   regulator=copy.deepcopy(profile.regulator))
+
+
 def load_profile(spec: str) -> Profile:
     """A shipped profile by id (``kws-always-on``) or a path to a .toml file."""
     if isinstance(spec, Profile):
@@ -170,11 +181,11 @@ def load_profile(spec: str) -> Profile:
     text = str(spec).strip()
     path = Path(text)
     if text.endswith(".toml") or path.is_file():
-        return _from_table(load_toml(path), path.stem, str(path))
+        return _own(from_file_cached(_from_file, path, path.stem))
     shipped = data_dir("profiles") / f"{text}.toml"
     if not shipped.is_file():
         raise unknown("profile", text, _ids(), hint="see `energy profiles`, or give a .toml file")
-    return _from_table(load_toml(shipped), text, str(shipped))
+    return _own(from_file_cached(_from_file, shipped, text))
 
 
 def list_profiles() -> list[Profile]:

@@ -12,13 +12,13 @@ built in. Model (all currents averaged over time, in A):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..datafile import load_toml
 from ..errors import UserError, unknown
 from ..paths import data_dir
-from ._figures import check_keys, interp_log, number, pairs
+from ._figures import check_keys, from_file_cached, interp_log, number, pairs
 
 KINDS = ("none", "ldo", "buck", "buck-boost", "boost")
 SWITCHERS = ("buck", "buck-boost", "boost")
@@ -118,21 +118,36 @@ def _from_table(table: dict, where: str, *, ident: str, path: str = "") -> Regul
                      provenance=prov, notes=str(table.get("notes", "")), path=path)
 
 
+def _from_file(table: dict, path: Path, key: str | None = None, overrides: dict | None = None) -> Regulator:
+    """A regulator file's table (with ``overrides`` merged in, then the id defaults to ``key``) as a Regulator."""
+    if overrides:
+        check_keys(overrides, _KEYS, "regulator")
+        table = {**table, **overrides}
+    ident = str(table.get("id", key)) if key is not None else table.get("id", path.stem)
+    return _from_table(table, str(path), ident=ident, path=str(path))
+
+
+def _own(reg: Regulator) -> Regulator:
+    """A copy of a cached regulator whose one mutable part (``provenance``) the caller may change freely."""
+    return replace(reg, provenance=dict(reg.provenance))
+
+
 def _load_id(name: str, overrides: dict | None = None) -> Regulator:
     key = name.strip().lower()
     if key == "none" and not overrides:
         return NONE
     path = _folder() / f"{key}.toml"
     if key == "none":
-        table, where = {"id": "none", "name": NONE.name, "kind": "none"}, "regulator"
-    elif not path.is_file():
+        table = {"id": "none", "name": NONE.name, "kind": "none"}
+        if overrides:
+            check_keys(overrides, _KEYS, "regulator")
+            table = {**table, **overrides}
+        return _from_table(table, "regulator", ident=str(table.get("id", key)), path=str(path) if path.is_file() else "")
+    if not path.is_file():
         raise unknown("regulator", name, _ids(), hint="none, ldo, buck or a part in profiles/regulators")
-    else:
-        table, where = load_toml(path), str(path)
-    if overrides:
-        check_keys(overrides, _KEYS, "regulator")
-        table = {**table, **overrides}
-    return _from_table(table, where, ident=str(table.get("id", key)), path=str(path) if path.is_file() else "")
+    if overrides:  # inline values: not cached (they need not be hashable); the file is read as before
+        return _from_file(load_toml(path), path, key, overrides)
+    return _own(from_file_cached(_from_file, path, key))
 
 
 def load_regulator(spec) -> Regulator:
@@ -148,9 +163,7 @@ def load_regulator(spec) -> Regulator:
         return _from_table(spec, "inline regulator", ident=str(spec.get("id", spec.get("kind", "inline"))))
     text = str(spec)
     if text.endswith(".toml"):
-        path = Path(text)
-        table = load_toml(path)
-        return _from_table(table, str(path), ident=table.get("id", path.stem), path=str(path))
+        return _own(from_file_cached(_from_file, Path(text)))
     return _load_id(text)
 
 
