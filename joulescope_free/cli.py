@@ -14,15 +14,14 @@ from .errors import UserError
 EXAMPLES = """\
 Examples:
 
-  energy analyze model.tflite                         per-layer MACs, bytes, arena
-
+\b
+  energy analyze model.tflite
   energy estimate model.tflite --mcu nrf52840 --duty 1/min --battery cr2032
-
   energy estimate model.tflite --mcu stm32l4r5 --runtime x-cube-ai@8.1 --clock-mhz 80 --json
-
-  energy measure trace.jls --plot trace.png           bursts and energy from a real trace
-
-  energy mcus | energy runtimes | energy profiles | energy batteries
+  energy estimate model.tflite --mcu nrf52840 --profile vibration-anomaly --xlsx review.xlsx
+  energy measure trace.jls --plot trace.png
+  energy calibrate trace.jls --model model.tflite --mcu nrf52840 -o board.toml
+  energy mcus | energy runtimes | energy profiles | energy batteries | energy validate
 """
 
 app = typer.Typer(
@@ -66,11 +65,14 @@ def analyze(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
     keep_tflite: Optional[Path] = typer.Option(None, "--keep-tflite", help="Save the converted .tflite (Keras input)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --csv file."),
 ):
     """Per-layer MACs, weights, bytes moved and the activation arena of a model."""
     from .model.analysis import analyze_path
     from .report.analysis import render_analysis
+    from .report.export import refuse_overwrite
 
+    refuse_overwrite(csv, force)
     result = analyze_path(model, keep_tflite=keep_tflite)
     if csv is not None:
         from .report.export import write_csv_safely
@@ -97,11 +99,15 @@ def estimate(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
+    force: bool = typer.Option(False, "--force", help="Replace existing --xlsx/--csv files."),
 ):
     """Latency, energy per inference, RAM fit and (with --duty/--profile) battery life on a named MCU."""
     from .api import estimate as run_estimate
     from .report.estimate import render_estimate
+    from .report.export import refuse_overwrite
 
+    refuse_overwrite(xlsx, force)
+    refuse_overwrite(csv, force)
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
         profile=profile, battery=battery, power_model=power_model,
@@ -182,11 +188,14 @@ def measure(
     threshold_a: Optional[float] = typer.Option(None, "--threshold-a", help="Burst threshold in A (default: from the baseline)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG of the trace with the events shaded."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --plot file."),
 ):
     """Find the inferences in a real power trace: bursts, their duration and energy, the sleep baseline."""
     from .measure.api import measure as run_measure
+    from .report.export import refuse_overwrite
     from .report.measure import render_measurement
 
+    refuse_overwrite(plot, force)
     result = run_measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a, progress=not as_json)
     if plot is not None:
         from .report.plot import plot_measurement

@@ -148,3 +148,23 @@ def test_every_mcu_has_a_default_runtime_that_runs_on_it():
     for part in list_mcus():
         r = jf.estimate(KWS, part.id)
         assert r.summary["latency_s"] > 0, part.id
+
+
+def test_existing_files_are_not_replaced_without_force(capsys, tmp_path):
+    target = tmp_path / "review.xlsx"
+    target.write_bytes(b"the user's own file")
+    code, _, err = run_cli(capsys, "estimate", KWS, "--mcu", "nrf52840", "--duty", "1/min", "--xlsx", target)
+    assert code == 2 and "--force" in err and target.read_bytes() == b"the user's own file"
+    code, _, err = run_cli(capsys, "estimate", KWS, "--mcu", "nrf52840", "--duty", "1/min", "--xlsx", target, "--force")
+    assert code == 0, err
+    import openpyxl
+
+    assert {"Summary", "Layers", "Phases", "Assumptions"} <= set(openpyxl.load_workbook(target).sheetnames)
+
+
+def test_error_band_only_where_validation_backs_it():
+    backed = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@7.3").summary
+    assert 0 < backed["latency_error_pct"] < 100 and 0 < backed["energy_error_pct"] < 100
+    r = jf.estimate(KWS, "nrf52840")  # tflm-cmsis-nn@2024: no measurement in the table
+    assert r.summary["latency_error_pct"] is None
+    assert any(a.startswith("no error band") for a in r.assumptions)

@@ -18,12 +18,25 @@ def _check_target(path: Path) -> Path:
     return path
 
 
+def refuse_overwrite(path, force: bool) -> None:
+    """A user's existing file is replaced only when they said so (``--force``)."""
+    if path is not None and Path(path).is_file() and not force:
+        raise UserError(f"{path} already exists; add --force to replace it, or choose another name")
+
+
 def write_bytes_safely(path: Path, data: bytes) -> Path:
     path = _check_target(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        if path.exists():  # keep the mode of the file it replaces; new files get the usual umask mode
+            mode = path.stat().st_mode & 0o777
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
