@@ -79,6 +79,7 @@ def main() -> None:
     ap.add_argument("--write-bands", action="store_true", help="write power_models/error_bands.toml")
     args = ap.parse_args()
     rows = load_measurements(args.data)
+    rows = rows[rows["skipped"].isna()].reset_index(drop=True)  # rows the catalogs cannot place
     everything = pd.Series(True, index=rows.index)
 
     result = jf.validate(args.data)

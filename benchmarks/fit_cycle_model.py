@@ -121,6 +121,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the fitted values into power_models/")
     args = ap.parse_args()
     rows = load_measurements(args.data)
+    rows = rows[rows["skipped"].isna()].reset_index(drop=True)  # rows the catalogs cannot place
     model = LatencyModel(rows)
     p = model.fit()
     rts, speeds, (fc_ratio, requant) = model.unpack(p)

@@ -336,6 +336,8 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         assumptions.append(f"no error band: no measurement of {rt.label} on a {part.core} in the validation table")
     elif band["energy_error_pct"] is None:
         assumptions.append(f"no energy error band: no energy measurement of {rt.label} in the validation table")
+    if rt.version_note:
+        warnings.append(rt.version_note)
     assumptions += list(rt.assumptions) + list(core.assumptions) + list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
         warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")

@@ -20,7 +20,9 @@ from .report.export import json_dumps
 
 DEFAULT_TABLE = "mlperf_tiny_calibration.csv"
 RUNTIME_ALIASES = {"plumerai-inference-engine": "plumerai", "stm32cube.ai": "x-cube-ai", "st-edge-ai": "x-cube-ai",
-                   "tflite-micro": "tflm", "tflm-cmsisnn": "tflm-cmsis-nn"}
+                   "stedgeai": "x-cube-ai", "cube.ai": "x-cube-ai", "tflite-micro": "tflm", "tflu": "tflm",
+                   "tensorflow-lite-micro": "tflm", "tflm-cmsisnn": "tflm-cmsis-nn", "cmsis-nn": "tflm-cmsis-nn",
+                   "tflite-micro-cmsis-nn": "tflm-cmsis-nn", "utvm": "microtvm", "tvm": "microtvm"}
 #: runtimes whose releases the results name only by the MLPerf Tiny round that published them
 ROUND_VERSIONS = {"plumerai": {"v0.7": "2022.04", "v1.0": "2022.11"}}
 REQUIRED = ("mcu", "clock_mhz", "runtime", "model_file", "latency_ms")
@@ -76,9 +78,13 @@ def load_measurements(path=None) -> pd.DataFrame:
     if missing:
         raise UserError(f"{table}: missing column(s) {', '.join(missing)}; needs {', '.join(REQUIRED)}")
     cache: dict = {}
-    rows["mcu_id"] = [_mcu_id(m, cache) for m in rows["mcu"]]
-    rows["runtime_label"] = [_runtime_label(r) for _, r in rows.iterrows()]
-    rows["model_path"] = [_model_path(m, table) for m in rows["model_file"]]
+    resolved = []
+    for _, r in rows.iterrows():  # a row the catalogs cannot place is kept, with the reason, not fatal
+        try:
+            resolved.append((_mcu_id(r["mcu"], cache), _runtime_label(r), _model_path(r["model_file"], table), None))
+        except UserError as exc:
+            resolved.append((None, None, None, str(exc)))
+    rows["mcu_id"], rows["runtime_label"], rows["model_path"], rows["skipped"] = zip(*resolved) if resolved else ([],) * 4
     rows["clock_hz"] = rows["clock_mhz"].astype(float) * 1e6
     rows["latency_s"] = rows["latency_ms"].astype(float) / 1e3
     if "energy_uj" in rows:
@@ -98,7 +104,7 @@ class ValidationResult:
 
     def to_dict(self) -> dict:
         cols = ["mcu_id", "runtime_label", "benchmark", "clock_hz", "supply_v", "latency_s", "predicted_latency_s",
-                "latency_error_pct", "energy_j", "predicted_energy_j", "energy_error_pct"]
+                "latency_error_pct", "energy_j", "predicted_energy_j", "energy_error_pct", "skipped"]
         return {"data": self.path, "summary": self.summary, "rows": self.rows[[c for c in cols if c in self.rows]]}
 
     def to_json(self) -> str:
@@ -119,20 +125,33 @@ def validate(data=None) -> ValidationResult:
 
     rows = load_measurements(data)
     if "benchmark" not in rows:
-        rows["benchmark"] = [Path(p).stem for p in rows["model_path"]]
-    analyses = {p: _analysis(p) for p in rows["model_path"].unique()}
+        rows["benchmark"] = [Path(p).stem if isinstance(p, str) else "" for p in rows["model_path"]]
+    analyses = {p: _analysis(p) for p in rows["model_path"].dropna().unique()}
     lat, energy = [], []
-    for r in rows.itertuples():
+    skipped = [x if isinstance(x, str) else None for x in rows["skipped"]]
+    for i, r in enumerate(rows.itertuples()):
         supply = None if pd.isna(r.supply_v) else float(r.supply_v)
-        est = estimate(analyses[r.model_path], r.mcu_id, runtime=r.runtime_label, clock_mhz=r.clock_hz / 1e6,
-                       supply_v=supply)
+        try:
+            if skipped[i]:
+                raise UserError(skipped[i])
+            est = estimate(analyses[r.model_path], r.mcu_id, runtime=r.runtime_label, clock_mhz=r.clock_hz / 1e6,
+                           supply_v=supply)
+        except UserError as exc:
+            skipped[i] = str(exc)
+            lat.append(np.nan)
+            energy.append(np.nan)
+            continue
         lat.append(est.summary["latency_s"])
         energy.append(est.summary["energy_per_inference_j"] if supply is not None else np.nan)
+    rows["skipped"] = skipped
     rows["predicted_latency_s"] = lat
     rows["predicted_energy_j"] = energy
     rows["latency_error_pct"] = (rows["predicted_latency_s"] / rows["latency_s"] - 1) * 100
     rows["energy_error_pct"] = (rows["predicted_energy_j"] / rows["energy_j"] - 1) * 100
-    summary = {"latency": _stats(rows["latency_error_pct"]), "energy": _stats(rows["energy_error_pct"])}
+    summary = {"latency": _stats(rows["latency_error_pct"]), "energy": _stats(rows["energy_error_pct"]),
+               "skipped": int(rows["skipped"].notna().sum())}
+    if summary["skipped"] == len(rows):
+        raise UserError(f"no row of {data or DEFAULT_TABLE} could be estimated; first reason: {rows['skipped'].iloc[0]}")
     return ValidationResult(rows=rows, summary=summary, path=str(data or data_dir("validation") / DEFAULT_TABLE))
 
 

@@ -141,8 +141,12 @@ def test_parts_without_a_measurement_say_so():
 
 def test_runtime_versions_differ_and_default_to_newest():
     newest = load_runtime("x-cube-ai")
-    assert newest.version == "8.1" and newest.versions[-1] == "8.1"
+    assert newest.version == "9.0" and newest.versions[-1] == "9.0"
     assert load_runtime("x-cube-ai@8.1.0").version == "8.1"
+    # a release the catalog does not characterise is estimated with the nearest older one, and says so
+    later = load_runtime("x-cube-ai@10.2")
+    assert later.version == "9.0" and "not characterised" in later.version_note
+    assert load_runtime("tflm-cmsis-nn@2.10").version == "2.3.1"
     old = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@7.1").summary["latency_s"]
     new = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@8.1").summary["latency_s"]
     # MLPerf Tiny: 97.6 ms (7.1) vs 62.9 ms (8.1) on the same board

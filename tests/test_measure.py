@@ -399,3 +399,28 @@ def test_jf_measure_is_the_api(tmp_path):
 
     m = jf.measure(VARIANTS_PATH(tmp_path))
     assert m.summary["n_events"] == 5
+
+
+def test_plot_many_events_and_bad_targets(tmp_path):
+    """More events than MAX_SHADED are merged for shading; bad --plot targets are one-line errors."""
+    import pandas as pd
+
+    from joulescope_free.measure.api import Measurement
+    from joulescope_free.report.plot import MAX_SHADED, check_plot_target, plot_measurement
+
+    n = MAX_SHADED + 500
+    starts = np.arange(n) * 0.1
+    events = pd.DataFrame({"start_s": starts, "duration_s": 0.01, "charge_c": 1e-4, "energy_j": 3e-4,
+                           "peak_current_a": 0.01})
+    t = np.linspace(0, n * 0.1, 4000)
+    summary = {"n_events": n, "event_duration_s": 0.01, "event_energy_j": 3e-4, "baseline_current_a": 5e-6,
+               "average_current_a": 1e-3, "supply_v": 3.0, "threshold_a": 2e-4}
+    m = Measurement(tmp_path / "x.jls", "jls", summary, events,
+                    {"time_s": t, "min_current_a": np.zeros_like(t), "max_current_a": np.full_like(t, 0.01),
+                     "samples_per_point": 1024})
+    out = plot_measurement(m, tmp_path / "many")
+    assert out == tmp_path / "many.png" and out.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(UserError, match="give a .png"):
+        check_plot_target(tmp_path / "x.jpg")
+    with pytest.raises(UserError, match="does not exist"):
+        check_plot_target(tmp_path / "nope" / "x.png")

@@ -8,6 +8,8 @@ Runtime versions: ``x-cube-ai@8.1``; without a version the newest (``default_ver
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -67,6 +69,7 @@ class Runtime:
     notes: str = ""
     vendors: tuple = ()           # MCU vendors it supports (empty: any vendor with a listed core)
     interpreter: str = ""         # "tflm": RAM overhead is TFLM's persistent area, estimated per model
+    version_note: str = ""        # set when a requested version was not characterised (see load_runtime)
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
 
@@ -171,23 +174,38 @@ def _runtime_versions(runtime_id: str) -> dict:
     return out
 
 
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else -1 for part in re.split(r"[.\-]", version.lstrip("v")))
+
+
 def load_runtime(spec: str) -> Runtime:
-    """``"x-cube-ai"`` (newest version) or ``"x-cube-ai@8.1"``; unknown ids and versions suggest valid ones."""
+    """``"x-cube-ai"`` (its default, the newest characterised version) or ``"x-cube-ai@8.1"``.
+
+    A version written longer or shorter than the catalog's (``8.1.0``, ``8``) matches it. A version the catalog
+    does not characterise is estimated with the nearest characterised release (the newest one not newer than it,
+    else the oldest), and the returned runtime's ``version_note`` says so. An unknown id suggests valid ones."""
     runtime_id, _, version = spec.strip().lower().partition("@")
     files = _runtime_files()
     if runtime_id not in files:
         raise unknown("runtime", runtime_id, files, "see `energy runtimes`")
     versions = _runtime_versions(runtime_id)
+    default = next(iter(versions.values())).default_version
     if not version:
-        version = next(iter(v for v in versions if v == versions[next(iter(versions))].default_version))
-    if version not in versions:
-        # accept a prefix: "8" -> newest 8.x, "v8.1.0" -> 8.1
-        cleaned = version.lstrip("v")
-        hits = [v for v in versions if cleaned == v or cleaned.startswith(v + ".") or v.startswith(cleaned + ".")]
-        if not hits:
-            raise unknown(f"version of {runtime_id}", version, versions, f"known versions: {', '.join(versions)}")
-        version = hits[-1]
-    return versions[version]
+        return versions[default]
+    if version in versions:
+        return versions[version]
+    cleaned = version.lstrip("v")
+    hits = [v for v in versions if cleaned == v or cleaned.startswith(v + ".") or v.startswith(cleaned + ".")]
+    if hits:
+        return versions[hits[-1]]
+    if not re.fullmatch(r"v?\d+(\.\d+)*", version):
+        raise unknown(f"version of {runtime_id}", version, versions)
+    known = sorted(versions, key=_version_key)
+    older = [v for v in known if _version_key(v) <= _version_key(cleaned)]
+    chosen = older[-1] if older else known[0]
+    note = (f"{runtime_id}@{version} is not characterised; estimated with {runtime_id}@{chosen} "
+            f"(known versions: {', '.join(known)})")
+    return dataclasses.replace(versions[chosen], version_note=note)
 
 
 def list_runtimes() -> list[Runtime]:

@@ -10,6 +10,19 @@ from ..units import si_format
 MAX_SHADED = 2000   # beyond this many events, shading is merged per envelope bucket
 
 
+def check_plot_target(path) -> Path:
+    """The PNG path to write, checked before a long measurement: a .png (or no suffix) in an existing folder."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ""):
+        raise UserError(f"--plot {path}: give a .png file name")
+    path = path.with_suffix(".png") if path.suffix == "" else path
+    if path.is_dir():
+        raise UserError(f"--plot {path} is a folder; give a file name")
+    if not path.parent.exists():
+        raise UserError(f"--plot {path}: folder {path.parent} does not exist")
+    return path
+
+
 def plot_measurement(m, path) -> Path:
     """Write a PNG of ``m`` (a Measurement) to ``path`` atomically; returns the path."""
     import numpy as np
@@ -18,9 +31,7 @@ def plot_measurement(m, path) -> Path:
 
     from .export import write_bytes_safely
 
-    path = Path(path)
-    if path.suffix.lower() not in (".png", ""):
-        raise UserError(f"--plot {path}: give a .png file name")
+    path = check_plot_target(path)
     env = m.envelope
     t = np.asarray(env.get("time_s", []))
     lo = np.asarray(env.get("min_current_a", []))
@@ -68,4 +79,4 @@ def plot_measurement(m, path) -> Path:
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return write_bytes_safely(path.with_suffix(".png") if path.suffix == "" else path, buf.getvalue())
+    return write_bytes_safely(path, buf.getvalue())

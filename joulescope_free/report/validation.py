@@ -10,14 +10,20 @@ def render_validation(result, console: Console | None = None) -> None:
     t = Table(title=f"measured vs predicted ({result.path})", title_justify="left")
     for col in ("mcu", "runtime", "model", "MHz", "latency ms", "pred ms", "err", "energy µJ", "pred µJ", "err"):
         t.add_column(col, justify="left" if col in ("mcu", "runtime", "model") else "right")
+    skipped = []
     for r in result.rows.itertuples():
-        has_e = r.energy_j == r.energy_j  # not NaN
+        if isinstance(r.skipped, str) and r.skipped:
+            skipped.append(f"row {r.Index + 1} ({r.mcu}, {r.runtime}): {r.skipped}")
+            continue
+        has_e = r.energy_j == r.energy_j and r.predicted_energy_j == r.predicted_energy_j  # not NaN
         t.add_row(r.mcu_id, r.runtime_label, str(r.benchmark), f"{r.clock_hz / 1e6:g}",
                   f"{r.latency_s * 1e3:.4g}", f"{r.predicted_latency_s * 1e3:.4g}", f"{r.latency_error_pct:+.0f}%",
                   f"{r.energy_j * 1e6:.4g}" if has_e else "", f"{r.predicted_energy_j * 1e6:.4g}" if has_e else "",
                   f"{r.energy_error_pct:+.0f}%" if has_e else "")
     console.print(t)
+    for line in skipped:
+        console.print(f"[yellow]skipped[/] {line}", highlight=False)
     for name, st in result.summary.items():
-        if st["n"]:
+        if isinstance(st, dict) and st["n"]:
             console.print(f"{name}: n={st['n']}  median |error| {st['median_abs_pct']:.1f} %  "
                           f"p90 {st['p90_abs_pct']:.1f} %  max {st['max_abs_pct']:.1f} %")
