@@ -195,7 +195,11 @@ def measure(
     from .report.export import refuse_overwrite
     from .report.measure import render_measurement
 
-    refuse_overwrite(plot, force)
+    if plot is not None:  # checked before a long read, not after
+        from .report.plot import check_plot_target
+
+        plot = check_plot_target(plot)
+        refuse_overwrite(plot, force)
     result = run_measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a, progress=not as_json)
     if plot is not None:
         from .report.plot import plot_measurement
