@@ -125,44 +125,37 @@ def estimate(
 
 
 # --------------------------------------------------------------------------------------------- catalogs
-@app.command()
-def mcus(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List the MCU catalog (power_models/mcus)."""
-    from .hardware.catalog import list_mcus
-    from .report.catalog import render_mcus, mcus_json
-
-    items = list_mcus()
-    _emit_json(mcus_json(items)) if as_json else render_mcus(items)
-
-
-@app.command()
-def runtimes(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List the inference runtimes and the cores they run on."""
-    from .hardware.runtimes import list_runtimes
-    from .report.catalog import render_runtimes, runtimes_json
-
-    items = list_runtimes()
-    _emit_json(runtimes_json(items)) if as_json else render_runtimes(items)
+#: command -> (help, lister, table renderer, JSON renderer), as "module:function" inside the package (lazy imports)
+CATALOGS = {
+    "mcus": ("List the MCU catalog (power_models/mcus).",
+             "hardware.catalog:list_mcus", "report.catalog:render_mcus", "report.catalog:mcus_json"),
+    "runtimes": ("List the inference runtimes and the cores they run on.",
+                 "hardware.runtimes:list_runtimes", "report.catalog:render_runtimes", "report.catalog:runtimes_json"),
+    "profiles": ("List the shipped duty profiles.",
+                 "usage.profiles:list_profiles", "report.usage:render_profiles", "report.usage:profiles_json"),
+    "batteries": ("List the batteries (prefix an id with Nx for N cells in series, e.g. 2xaa-alkaline).",
+                  "usage.battery:list_batteries", "report.usage:render_batteries", "report.usage:batteries_json"),
+}
 
 
-@app.command()
-def profiles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List the shipped duty profiles."""
-    from .usage.profiles import list_profiles
-    from .report.usage import render_profiles, profiles_json
+def _function(spec: str):
+    import importlib
 
-    items = list_profiles()
-    _emit_json(profiles_json(items)) if as_json else render_profiles(items)
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
-@app.command()
-def batteries(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List the batteries (prefix an id with Nx for N cells in series, e.g. 2xaa-alkaline)."""
-    from .usage.battery import list_batteries
-    from .report.usage import render_batteries, batteries_json
+def _catalog_command(name: str, help_text: str, lister: str, render: str, to_json: str) -> None:
+    def command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+        items = _function(lister)()
+        _emit_json(_function(to_json)(items)) if as_json else _function(render)(items)
 
-    items = list_batteries()
-    _emit_json(batteries_json(items)) if as_json else render_batteries(items)
+    command.__doc__ = help_text
+    app.command(name=name)(command)
+
+
+for _name, _spec in CATALOGS.items():
+    _catalog_command(_name, *_spec)
 
 
 # --------------------------------------------------------------------------------------------- validate
