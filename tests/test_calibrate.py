@@ -16,7 +16,7 @@ from joulescope_free.datafile import as_figure, load_toml  # noqa: E402
 from joulescope_free.errors import UserError  # noqa: E402
 from joulescope_free.measure.calibrate import calibrate, load_calibration  # noqa: E402
 
-MODELS = Path("/work/shared/models/mlperf_tiny")
+MODELS = Path(__file__).parent / "data" / "mlperf_tiny"
 KWS = MODELS / "kws_ds_cnn_int8.tflite"
 RESNET = MODELS / "ic_resnet8_int8.tflite"
 
