@@ -353,7 +353,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
             raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
         duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof, battery=batt, regulator=reg,
                                  supply_v=supply, ram_needed_bytes=ram_needed)
-        phases = duty_result.phases
+        phases = duty_result.phases if detail else None  # building the table is half a sweep row's time
         s.update(duty_result.summary)
         battery_info = duty_result.battery
         assumptions += list(duty_result.assumptions)
