@@ -2,6 +2,8 @@
 cycle (where the energy goes, battery life) and the assumptions behind the numbers."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 from rich.table import Table
 
@@ -15,8 +17,9 @@ def _fmt_bytes(n) -> str:
 def render_estimate(result, console: Console | None = None, top: int = 8, max_assumptions: int = 12) -> None:
     console = console or Console()
     s, t = result.summary, result.target
-    head = Table(title=f"{result.model['path']} on {t['mcu_name']} ({t['mcu']}, {t['core']}), {t['runtime']}, "
-                       f"{t['clock_hz'] / 1e6:g} MHz, {t['supply_v']:g} V", show_header=False, title_justify="left")
+    console.print(f"[bold]{Path(result.model['path']).name}[/] on {t['mcu_name']} ({t['mcu']}, {t['core']}), "
+                  f"{t['runtime']}, {t['clock_hz'] / 1e6:g} MHz, {t['supply_v']:g} V", highlight=False)
+    head = Table(show_header=False)
     head.add_column("quantity")
     head.add_column("value", justify="right")
     def band(key):
