@@ -259,6 +259,8 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
             rate_hz = parse_rate(str(duty))
     elif prof is not None and prof.rate_hz is not None:
         rate_hz = prof.rate_hz
+    if battery is not None and rate_hz is None and prof is None:
+        raise UserError("a battery life needs an inference rate: add --duty (e.g. 1/min) or --profile")
     batt = None
     battery_spec = battery if battery is not None else (prof.battery if prof is not None else None)
     if battery_spec is not None:

@@ -114,6 +114,7 @@ def test_validation_goals_on_the_shipped_table():
     (["--mcu", "stm32l4r5", "--duty", "5/fortnight"], ""),
     (["--mcu", "stm32l4r5", "--duty", "1000/s"], ""),
     (["--mcu", "stm32l4r5", "--duty", "1/min", "--battery", "cr2023"], "did you mean"),
+    (["--mcu", "stm32l4r5", "--battery", "cr2032"], "needs an inference rate"),
 ])
 def test_bad_estimate_inputs_exit_2_with_one_line(capsys, argv, needle):
     code, out, err = run_cli(capsys, "estimate", KWS, *argv)
