@@ -78,13 +78,11 @@ def main() -> None:
     ap.add_argument("--no-cv", action="store_true", help="skip the leave-one-model-out refits (about a minute)")
     ap.add_argument("--write-bands", action="store_true", help="write power_models/error_bands.toml")
     args = ap.parse_args()
-    rows = load_measurements(args.data)
-    rows = rows[rows["skipped"].isna()].reset_index(drop=True)  # rows the catalogs cannot place
-    everything = pd.Series(True, index=rows.index)
-
     result = jf.validate(args.data)
-    ours_lat = result.rows["predicted_latency_s"].to_numpy()
-    ours_e = result.rows["predicted_energy_j"].to_numpy()
+    rows = result.rows[result.rows["skipped"].isna()].reset_index(drop=True)  # rows the catalogs can place
+    everything = pd.Series(True, index=rows.index)
+    ours_lat = rows["predicted_latency_s"].to_numpy()
+    ours_e = rows["predicted_energy_j"].to_numpy()
     naive_lat, naive_e = naive_predictions(rows, everything)
 
     table = []
@@ -105,13 +103,21 @@ def main() -> None:
         bench = rows["model_path"].map(lambda p: Path(p).stem)
         cv_ours = np.full(len(rows), np.nan)
         cv_naive = np.full(len(rows), np.nan)
+        cv_current = np.full(len(rows), np.nan)
+        measured_current = rows["energy_j"] / rows["latency_s"] / rows["supply_v"]
+        same_setup = ["mcu_id", "runtime_label", "supply_v"]
         for held in sorted(bench.unique()):
-            train = bench != held
-            p = model.fit(train.to_numpy())
-            cv_ours[~train.to_numpy()] = model.predict(p, rows[~train])
-            cv_naive[~train.to_numpy()] = naive_predictions(rows, train)[0][~train.to_numpy()]
-        # energy with the held-out latency and the (not refitted) power model's current
-        cv_energy = ours_e / ours_lat * cv_ours
+            train, test = (bench != held).to_numpy(), (bench == held).to_numpy()
+            p = model.fit(train)
+            cv_ours[test] = model.predict(p, rows[test])
+            cv_naive[test] = naive_predictions(rows, pd.Series(train, index=rows.index))[0][test]
+            # the inference current re-derived without the held-out model: the mean current the other models
+            # drew on the same part, runtime version and supply (the measured workload factor and activity
+            # otherwise include the held-out model's own energy rows)
+            per_setup = measured_current[train].groupby([rows[c][train] for c in same_setup]).mean()
+            keys = list(zip(*(rows[c][test] for c in same_setup)))
+            cv_current[test] = [per_setup.get(k, np.nan) for k in keys]
+        cv_energy = cv_ours * cv_current * rows["supply_v"].to_numpy()
         for stat in ("median", "p90"):
             add("latency, leave-one-model-out", abs_pct(cv_naive, rows["latency_s"]),
                 abs_pct(cv_ours, rows["latency_s"]), stat)

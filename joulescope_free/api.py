@@ -128,13 +128,12 @@ def _layer_arrays(analysis):
 
 def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True):
     """(InferenceCost, layer table with cycles/latency/energy or None, total cycles, InferencePower)."""
-    from .hardware.cycles import cycle_arrays
+    from .hardware.cycles import cycle_arrays, total_cycles as inference_total
     from .hardware.power import inference_power
 
     compute, memory = cycle_arrays(_layer_arrays(analysis), rt, core, part, clock_hz)
     latency_scale = calibration.latency_scale if calibration else 1.0
-    total_cycles = (float(compute.sum() + memory.sum()) + rt.coefficients["invoke_overhead_cycles"] * core.speed) \
-        * latency_scale
+    total_cycles = inference_total(compute, memory, rt, core) * latency_scale
     power = inference_power(part, rt, clock_hz, supply_v)
     current = power.current_a * (calibration.current_scale if calibration else 1.0)
     latency_s = total_cycles / clock_hz
@@ -241,6 +240,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v)
     assumptions: list = []
     warnings: list = list(analysis.warnings)
+    if clock_hz < 0.25 * part.max_clock_hz and part.run_fixed_current_a == 0:
+        warnings.append(f"{part.id} has no fixed (clock-independent) run current in the catalog: at "
+                        f"{clock_hz / 1e6:g} MHz static current that is not modelled may dominate, so the energy "
+                        f"per inference is optimistic")
 
     prof = None
     if profile is not None:
@@ -299,10 +302,14 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     s = dict(analysis.summary)
     # the runtime decides the overheads: interpreter state in RAM, its code in flash
-    ram_overhead = int(s.get("runtime_overhead_bytes", 0)) if rt.interpreter == "tflm" else rt.ram_overhead_bytes
+    # TFLM-based runtimes: the analysis's per-model estimates (persistent allocations, kernels linked in);
+    # code generators: their catalog figures
+    tflm = rt.interpreter == "tflm"
+    ram_overhead = int(s.get("runtime_overhead_bytes", 0)) if tflm else rt.ram_overhead_bytes
+    code = int(s.get("code_bytes", 0)) if tflm else rt.flash_overhead_bytes
     ram_needed = int(s.get("arena_bytes", 0)) + ram_overhead
-    flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + rt.flash_overhead_bytes
-    s.update({"runtime_overhead_bytes": ram_overhead, "code_bytes": rt.flash_overhead_bytes,
+    flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + code
+    s.update({"runtime_overhead_bytes": ram_overhead, "code_bytes": code,
               "peak_ram_bytes": ram_needed, "flash_bytes": flash_needed})
     ram_available = part.sram_bytes  # the catalog counts TCM inside sram_bytes
     fits_ram = ram_needed <= ram_available

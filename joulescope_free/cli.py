@@ -49,13 +49,8 @@ def _root(
     """What a quantized neural network costs on a microcontroller."""
 
 
-def _emit_json(text: str, out: Optional[Path] = None) -> None:
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    else:
-        from .report.export import write_text_safely
-
-        write_text_safely(out, text)
+def _emit_json(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 # --------------------------------------------------------------------------------------------- analyze
@@ -106,6 +101,8 @@ def estimate(
     from .report.estimate import render_estimate
     from .report.export import refuse_overwrite
 
+    if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+        raise UserError(f"--xlsx {xlsx}: give a file name ending in .xlsx")
     refuse_overwrite(xlsx, force)
     refuse_overwrite(csv, force)
     result = run_estimate(

@@ -35,10 +35,6 @@ class Figure:
     kind: str
     note: str
 
-    @property
-    def is_default(self) -> bool:
-        return self.kind == "derived"
-
 
 def load_toml(path: Path | str) -> dict:
     """Read a TOML file; a missing or malformed file is a :class:`UserError` naming it."""

@@ -16,27 +16,17 @@ energy_j / energy_*_j      J      energy drawn from the supply
 current_a                  A      current drawn from the supply
 *_power_w                  W      power
 rate_hz / period_s         Hz, s  how often an inference (or a phase) happens
-battery_life_days          d      days until the battery is exhausted (months = days / 30.44)
+battery_life_days          d      days until the battery is exhausted (months = days / 30.44, years = days / 365.25)
 =========================  =====  ==========================================================
 """
 from __future__ import annotations
 
-DAYS_PER_MONTH = 30.44
+DAYS_PER_MONTH = 30.44  # mean Gregorian month (365.25 / 12, rounded)
+DAYS_PER_YEAR = 365.25  # Julian year
 SECONDS_PER_DAY = 86400.0
 SECONDS_PER_HOUR = 3600.0
+SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY  # 31 557 600 s
 MAH_TO_C = 3.6  # 1 mAh = 3.6 coulomb
-
-
-def mhz_to_hz(mhz: float) -> float:
-    return float(mhz) * 1e6
-
-
-def hz_to_mhz(hz: float) -> float:
-    return float(hz) / 1e6
-
-
-def mah_to_coulomb(mah: float) -> float:
-    return float(mah) * MAH_TO_C
 
 
 def si_format(value: float, unit: str, digits: int = 3) -> str:

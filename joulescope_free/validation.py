@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -77,22 +78,33 @@ def load_measurements(path=None) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
         raise UserError(f"{table}: missing column(s) {', '.join(missing)}; needs {', '.join(REQUIRED)}")
+    if rows.empty:
+        raise UserError(f"{table}: no measurement rows under the header")
+
+    def number(column: str, scale: float) -> pd.Series:
+        return pd.to_numeric(rows[column], errors="coerce") * scale if column in rows else pd.Series(np.nan, rows.index)
+
+    rows["clock_hz"] = number("clock_mhz", 1e6)
+    rows["latency_s"] = number("latency_ms", 1e-3)
+    rows["energy_j"] = number("energy_uj", 1e-6)
+    if "supply_v" in rows:
+        rows["supply_v"] = number("supply_v", 1.0)
+    else:
+        rows["supply_v"] = number("emon_voltage_mv", 1e-3)
     cache: dict = {}
     resolved = []
-    for _, r in rows.iterrows():  # a row the catalogs cannot place is kept, with the reason, not fatal
+    for _, r in rows.iterrows():  # a row that cannot be placed or read is kept, with the reason, not fatal
         try:
+            for column, value in (("clock_mhz", r["clock_hz"]), ("latency_ms", r["latency_s"])):
+                if not value > 0:
+                    raise UserError(f"{column} '{r[column]}' is not a positive number")
             resolved.append((_mcu_id(r["mcu"], cache), _runtime_label(r), _model_path(r["model_file"], table), None))
         except UserError as exc:
             resolved.append((None, None, None, str(exc)))
-    rows["mcu_id"], rows["runtime_label"], rows["model_path"], rows["skipped"] = zip(*resolved) if resolved else ([],) * 4
-    rows["clock_hz"] = rows["clock_mhz"].astype(float) * 1e6
-    rows["latency_s"] = rows["latency_ms"].astype(float) / 1e3
-    if "energy_uj" in rows:
-        rows["energy_j"] = rows["energy_uj"].astype(float) / 1e6
-    else:
-        rows["energy_j"] = np.nan
-    if "supply_v" not in rows:
-        rows["supply_v"] = rows["emon_voltage_mv"].astype(float) / 1e3 if "emon_voltage_mv" in rows else np.nan
+    rows["mcu_id"], rows["runtime_label"], rows["model_path"], rows["skipped"] = zip(*resolved)
+    # an energy or voltage that is missing, zero or not a number is no energy measurement
+    no_energy = ~((rows["energy_j"] > 0) & (rows["supply_v"] > 0))
+    rows.loc[no_energy, "energy_j"] = np.nan
     return rows
 
 
@@ -155,24 +167,20 @@ def validate(data=None) -> ValidationResult:
     return ValidationResult(rows=rows, summary=summary, path=str(data or data_dir("validation") / DEFAULT_TABLE))
 
 
+@lru_cache(maxsize=None)
 def _bands() -> dict:
     """(runtime id@version, core class) -> {"latency_error_pct": p90, "energy_error_pct": p90 or None}."""
-    global _BANDS
-    if _BANDS is None:
-        from .datafile import as_figure, load_toml
+    from .datafile import as_figure, load_toml
 
-        path = data_dir("power_models") / "error_bands.toml"
-        _BANDS = {}
-        if path.is_file():
-            for i, band in enumerate(load_toml(path).get("band", [])):
-                values = {k: float(as_figure(band[k], f"{path} band {i + 1} {k}").value) if k in band else None
-                          for k in ("latency_error_pct", "energy_error_pct")}
-                for core in band.get("cores", []):
-                    _BANDS[(band["runtime"], core)] = values
-    return _BANDS
-
-
-_BANDS = None
+    path = data_dir("power_models") / "error_bands.toml"
+    bands = {}
+    if path.is_file():
+        for i, band in enumerate(load_toml(path).get("band", [])):
+            values = {k: float(as_figure(band[k], f"{path} band {i + 1} {k}").value) if k in band else None
+                      for k in ("latency_error_pct", "energy_error_pct")}
+            for core in band.get("cores", []):
+                bands[(band["runtime"], core)] = values
+    return bands
 
 
 def error_band(runtime_label: str, core: str) -> dict | None:

@@ -47,7 +47,8 @@ def tflm_heads():
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
-def test_arena_within_10_percent_of_tflite_micro(path, tflm_heads):
+def test_arena_equals_tflite_micro(path, tflm_heads):
+    # the issue asks for 10 %; the planner replays TFLM's greedy plan, so on these models it is exact
     ours = analyze_path(path).summary["arena_bytes"]
     theirs = tflm_heads[str(path)]
-    assert abs(ours - theirs) <= 0.10 * theirs, (ours, theirs)
+    assert ours == theirs, (ours, theirs)

@@ -272,8 +272,8 @@ def mcu_from_toml(path) -> Mcu:
         rd.assumptions.append((-1, f"{mcu_id}: a typical {tree['core']} part, not a real MCU: its figures summarise "
                                    f"{', '.join(tree.get('typical_of', ())) or 'other core classes'} (see its notes)"))
     if derived_wakeup_energy:
-        rd.assumptions.append((8, f"{mcu_id}: wake-up energy = wake-up time x run current at the default clock "
-                              f"x reference supply (no datasheet figure)"))
+        rd.assumptions.append((8, f"{mcu_id}: wake-up energy = wake-up time x run current at the chosen clock "
+                              f"and supply (no datasheet figure)"))
 
     mcu = Mcu(
         id=mcu_id, name=tree["name"], vendor=tree["vendor"], core=tree["core"], isa=tuple(tree["isa"]),

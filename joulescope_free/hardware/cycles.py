@@ -75,9 +75,9 @@ def flash_cycles_per_byte(mcu, clock_hz: float, core) -> float:
     if mcu is None:
         return 0.0
     kind = getattr(mcu, "flash_kind", "internal")
-    if kind in ("external-qspi",):
+    if kind == "external-qspi":
         return EXTERNAL_FLASH_CYCLES_PER_BYTE
-    if kind in ("sd", "none", "ram"):
+    if kind == "sd":  # Linux boards: weights are in DRAM once loaded
         return 0.0
     return mcu.wait_states(clock_hz) / float(core.flash_line_bytes)
 
@@ -136,8 +136,13 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
     return compute, memory
 
 
-def inference_cycles(layers: pd.DataFrame, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple[pd.DataFrame, float]:
-    """Per-layer cycles and the total for one inference (layers plus the runtime's invoke overhead)."""
+def total_cycles(compute: np.ndarray, memory: np.ndarray, runtime, core) -> float:
+    """One inference: every layer plus the runtime's per-inference overhead."""
+    return float(compute.sum() + memory.sum() + runtime.coefficients["invoke_overhead_cycles"] * core.speed)
+
+
+def inference_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple[pd.DataFrame, float]:
+    """Per-layer cycles (DataFrame) and the total for one inference."""
     per_layer = layer_cycles(layers, runtime, core, mcu, clock_hz)
-    total = float(per_layer["cycles"].sum() + runtime.coefficients["invoke_overhead_cycles"] * core.speed)
-    return per_layer, total
+    return per_layer, total_cycles(per_layer["compute_cycles"].to_numpy(), per_layer["memory_cycles"].to_numpy(),
+                                   runtime, core)

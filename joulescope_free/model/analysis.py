@@ -119,7 +119,7 @@ def analyze_path(path, keep_tflite=None) -> ModelAnalysis:
         from .keras import convert_keras
 
         keep = Path(keep_tflite) if keep_tflite is not None else None
-        if keep is not None and keep.is_file() and keep.stat().st_size:
+        if keep is not None and keep.is_file():  # any existing file is the user's, even an empty one
             existing = keep.read_bytes()
         else:
             existing = None

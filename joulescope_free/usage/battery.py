@@ -13,6 +13,9 @@ Capacity model (explainable, every step reported in ``notes``)::
 * ``voltage_fraction``: share of the capacity delivered before the cell falls to the effective cutoff,
   ``max(cell cutoff, min_supply_v / cells)``, read off a per-chemistry ``[discharge_curve]`` (marked derived).
 
+Full-charge voltage (:attr:`Battery.max_v`): the top of the ``[discharge_curve]``, else an optional ``max_v``
+figure, else the nominal voltage; a pack fed straight to an MCU must not exceed its maximum supply at this voltage.
+
 Self-discharge is a constant extra drain of ``rated capacity x pct/100 per year`` (see lifetime.py). A battery
 given inline with only capacity and voltage is ideal: none of the above applies.
 """
@@ -26,13 +29,13 @@ import numpy as np
 
 from ..errors import UserError, unknown
 from ..paths import data_dir
-from ..units import MAH_TO_C
+from ..units import MAH_TO_C, SECONDS_PER_YEAR
 from ._figures import check_keys, from_file_cached, interp_log, number, pairs
 
-_TOP_KEYS = {"id", "name", "chemistry", "nominal_v", "cutoff_v", "capacity_mah", "self_discharge_pct_per_year",
+_TOP_KEYS = {"id", "name", "chemistry", "nominal_v", "max_v", "cutoff_v", "capacity_mah", "self_discharge_pct_per_year",
              "max_continuous_a", "max_pulse_a", "shelf_life_years", "rechargeable", "derating", "pulse_derating",
              "discharge_curve", "notes", "source", "derived", "cells"}
-_INLINE_KEYS = {"id", "name", "chemistry", "capacity_mah", "nominal_v", "cutoff_v", "self_discharge_pct_per_year",
+_INLINE_KEYS = {"id", "name", "chemistry", "capacity_mah", "nominal_v", "max_v", "cutoff_v", "self_discharge_pct_per_year",
                 "max_pulse_a", "shelf_life_years", "cells", "notes"}
 _SERIES = re.compile(r"^\s*(\d+)\s*[x×*]\s*(.+)$", re.IGNORECASE)
 MAX_CELLS = 12
@@ -57,6 +60,7 @@ class Battery:
     discharge_curve: tuple = ()             # ((cell_v, fraction delivered down to it), ...)
     rechargeable: bool = False
     ideal: bool = False
+    cell_full_v: float | None = None        # V, one cell fully charged / fresh (the file's `max_v`), if given
     sources: tuple = ()
     assumptions: tuple = ()
     provenance: dict = field(default_factory=dict)
@@ -70,6 +74,19 @@ class Battery:
     @property
     def cell_cutoff_v(self) -> float:
         return self.cutoff_v / self.cells
+
+    @property
+    def max_v(self) -> float:
+        """Pack voltage fully charged / fresh (V): the top of the ``discharge_curve`` if there is one, else the
+        file's ``max_v`` figure, else the nominal voltage (never below nominal). This, not ``nominal_v``, is
+        what an MCU fed straight from the pack must tolerate."""
+        if self.discharge_curve:
+            cell = max(v for v, _ in self.discharge_curve)
+        elif self.cell_full_v is not None:
+            cell = self.cell_full_v
+        else:
+            cell = self.cell_nominal_v
+        return max(cell * self.cells, self.nominal_v)
 
     def capacity_breakdown(self, average_current_a: float, peak_current_a: float | None = None,
                            min_supply_v: float | None = None) -> dict:
@@ -113,21 +130,15 @@ class Battery:
                 "effective_cutoff_v": cutoff_cell * self.cells if not self.ideal else self.cutoff_v,
                 "usable_mah": usable, "notes": notes}
 
-    def usable_capacity_c(self, average_current_a: float, peak_current_a: float | None = None,
-                          min_supply_v: float | None = None) -> tuple[float, list[str]]:
-        """Usable charge (coulombs) at this average and peak load current (A) above ``min_supply_v`` (V)."""
-        b = self.capacity_breakdown(average_current_a, peak_current_a, min_supply_v)
-        return b["usable_mah"] * MAH_TO_C, b["notes"]
-
     def self_discharge_current_a(self) -> float:
         """Constant drain equivalent to the self-discharge: rated charge x pct/100 per year (A)."""
         if not self.self_discharge_pct_per_year:
             return 0.0
-        return self.capacity_mah * MAH_TO_C * self.self_discharge_pct_per_year / 100.0 / (365.25 * 86400.0)
+        return self.capacity_mah * MAH_TO_C * self.self_discharge_pct_per_year / 100.0 / SECONDS_PER_YEAR
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "chemistry": self.chemistry, "cells": self.cells,
-                "nominal_v": self.nominal_v, "cutoff_v": self.cutoff_v, "capacity_mah": self.capacity_mah,
+                "nominal_v": self.nominal_v, "max_v": self.max_v, "cutoff_v": self.cutoff_v, "capacity_mah": self.capacity_mah,
                 "self_discharge_pct_per_year": self.self_discharge_pct_per_year, "max_pulse_a": self.max_pulse_a,
                 "max_continuous_a": self.max_continuous_a, "shelf_life_years": self.shelf_life_years,
                 "rechargeable": self.rechargeable, "ideal": self.ideal}
@@ -174,6 +185,7 @@ def _from_table(t: dict, path: Path, ident: str) -> Battery:
         curve = pairs(t["discharge_curve"]["delivered"], f"{ident}.discharge_curve.delivered", **kw)
     nominal = number(t["nominal_v"], f"{ident}.nominal_v", strict=True, **kw)
     cap = number(t["capacity_mah"], f"{ident}.capacity_mah", strict=True, **kw)
+    full = opt("max_v")
     sd = opt("self_discharge_pct_per_year")
     if sd is None:
         assumptions.append(f"{ident}: no sourced self-discharge figure; none modelled (long lives are optimistic)")
@@ -183,7 +195,7 @@ def _from_table(t: dict, path: Path, ident: str) -> Battery:
         nominal_v=nominal, cutoff_v=opt("cutoff_v") or 0.0, capacity_mah=cap, self_discharge_pct_per_year=sd,
         max_pulse_a=opt("max_pulse_a"), max_continuous_a=opt("max_continuous_a"),
         shelf_life_years=opt("shelf_life_years"), derating=derating, low_rate_loss_is_self_discharge=low_rate,
-        pulse_derating=pulse, discharge_curve=curve, rechargeable=bool(t.get("rechargeable", False)),
+        pulse_derating=pulse, discharge_curve=curve, rechargeable=bool(t.get("rechargeable", False)), cell_full_v=full,
         sources=sources, assumptions=tuple(assumptions), provenance=prov, notes=str(t.get("notes", "")),
         path=str(path))
 
@@ -199,6 +211,7 @@ def _inline(spec: dict) -> Battery:
     sd = number(spec["self_discharge_pct_per_year"], "battery.self_discharge_pct_per_year") \
         if "self_discharge_pct_per_year" in spec else None
     cutoff = number(spec.get("cutoff_v", 0.0), "battery.cutoff_v")
+    full = number(spec["max_v"], "battery.max_v", strict=True) / cells if "max_v" in spec else None
     return Battery(
         id=str(spec.get("id", "inline")), name=str(spec.get("name", f"inline {cap:g} mAh {nominal:g} V")),
         chemistry=str(spec.get("chemistry", "ideal")), cells=cells, nominal_v=nominal, cutoff_v=cutoff,
@@ -206,7 +219,7 @@ def _inline(spec: dict) -> Battery:
         max_pulse_a=number(spec["max_pulse_a"], "battery.max_pulse_a") if "max_pulse_a" in spec else None,
         shelf_life_years=number(spec["shelf_life_years"], "battery.shelf_life_years", strict=True)
         if "shelf_life_years" in spec else None,
-        ideal=True, notes=str(spec.get("notes", "")),
+        ideal=True, notes=str(spec.get("notes", "")), cell_full_v=full,
         assumptions=("battery given inline: ideal (no derating, no discharge curve"
                      + ("" if sd else ", no self-discharge") + ")",))
 

@@ -1,6 +1,7 @@
 """Stages 4 and 5: the duty cycle around each inference and the battery life it gives.
 
-Per period ``1 / rate_hz`` the MCU wakes (``wakeup_s`` of its sleep mode at the run current), runs the
+Per period ``1 / rate_hz`` the MCU wakes (``wakeup_s`` of its sleep mode at the run current at the chosen clock
+and supply; the mode's ``wakeup_energy_j`` instead when that figure is sourced or measured, not derived), runs the
 inference (``latency_s``, ``energy_j`` from the lead's chain), runs the profile's per-inference phases, and
 sleeps for the rest, in the lowest-current sleep mode that keeps ``ram_needed_bytes``. Phases with their own
 rate (``every``) take their share of time; always-on phases (``every = "continuous"``) draw their current
@@ -26,13 +27,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..units import DAYS_PER_MONTH, MAH_TO_C, SECONDS_PER_DAY, si_format
+from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
 from .battery import Battery, load_battery
 from .duty import format_rate
 from .profiles import Profile, load_profile
 from .regulator import Regulator, load_regulator
 
-SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 PHASE_COLUMNS = ["name", "kind", "rate_hz", "duration_s", "current_a", "energy_j", "battery_factor",
                  "average_current_a", "share", "per_inference", "note"]
 LIMITS = ("capacity", "self-discharge", "shelf life", "cutoff")
@@ -74,13 +74,12 @@ class DutyResult:
 
 
 def pick_sleep_mode(mcu, ram_needed_bytes: int | None):
-    """(mode, retains_enough): the lowest-current mode keeping ``ram_needed_bytes``, else the lowest overall."""
-    modes = sorted(mcu.sleep_modes, key=lambda m: m.current_a)
-    if not modes:
-        return None, False
-    need = int(ram_needed_bytes or 0)
-    keeping = [m for m in modes if m.retains_ram_bytes >= need]
-    return (keeping[0], True) if keeping else (modes[0], False)
+    """(mode, retains_enough): the lowest-current mode keeping ``ram_needed_bytes`` (the one rule,
+    :meth:`Mcu.retaining_sleep`), else the lowest overall; (None, False) without sleep modes."""
+    mode = mcu.retaining_sleep(int(ram_needed_bytes or 0))
+    if mode is not None:
+        return mode, True
+    return mcu.retaining_sleep(0), False
 
 
 def _row(name, kind, rate_hz, duration_s, current_a, energy_j, per_inference, note=""):
@@ -164,9 +163,10 @@ def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, batter
         limited, life_s = "cutoff", 0.0
     elif sd_a > avg_a:
         limited = "self-discharge"
+    uncapped_s = life_s
     if battery.shelf_life_years and life_s > battery.shelf_life_years * SECONDS_PER_YEAR:
         life_s, limited = battery.shelf_life_years * SECONDS_PER_YEAR, "shelf life"
-    return {"life_s": life_s, "limited_by": limited, "usable_c": usable_c, "self_discharge_a": sd_a,
+    return {"life_s": life_s, "uncapped_life_s": uncapped_s, "limited_by": limited, "usable_c": usable_c, "self_discharge_a": sd_a,
             "peak_battery_a": peak_a, "min_battery_v": min_v, **b}
 
 
@@ -204,6 +204,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     # ---- sleep mode
     mode, keeps = pick_sleep_mode(mcu, ram_needed_bytes)
     sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
+    wake_j = None  # J per wake-up when the catalog's figure is sourced or measured (not derived)
     if mode is None:
         if sleep_a is None:
             raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
@@ -211,6 +212,12 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
     else:
         wake_s = mode.wakeup_s
+        wake_kind = (getattr(mode, "provenance", None) or {}).get("wakeup_energy_j")
+        if wake_kind in ("source", "measured"):
+            wake_j = float(mode.wakeup_energy_j)
+            wake_how = f"{si_format(wake_j, 'J')} per wake-up ({wake_kind} catalog figure)"
+        else:
+            wake_how = f"at the run current {si_format(run_a, 'A')}"
         if sleep_a is None:
             sleep_a = mode.current_a
         else:
@@ -220,7 +227,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         if keeps:
             assumptions.append(f"sleeps in {mode.name} ({si_format(mode.current_a, 'A')}, keeps "
                                f"{mode.retains_ram_bytes // 1024} KiB >= {kib:.0f} KiB the model needs; wake-up "
-                               f"{si_format(wake_s, 's')} at the run current {si_format(run_a, 'A')})")
+                               f"{si_format(wake_s, 's')} {wake_how})")
         else:
             msg = (f"no sleep mode keeps the {kib:.0f} KiB the model needs: sleeping in {mode.name} (keeps "
                    f"{mode.retains_ram_bytes // 1024} KiB), so the model state is reloaded after every wake-up; "
@@ -233,7 +240,12 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     continuous = math.isinf(rate_hz)
     base = [_row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
                  "from the cycle and power models")]
-    if not continuous and wake_s > 0:
+    if not continuous and wake_j is not None and (wake_s > 0 or wake_j > 0):
+        # the catalog's own wake-up energy; the row's current is what that energy means over wakeup_s
+        wake_a = wake_j / (wake_s * supply_v) if wake_s > 0 else math.nan
+        base.insert(0, _row("wake-up", "wake-up", None, wake_s, wake_a, wake_j, True,
+                            f"{mode.name} wake-up: {wake_how}"))
+    elif not continuous and wake_s > 0:
         base.insert(0, _row("wake-up", "wake-up", None, wake_s, run_a, run_a * wake_s * supply_v, True,
                             f"{mode.name if mode else ''} wake-up at the run current"))
     base += _profile_rows(profile, supply_v, run_a)
@@ -258,6 +270,8 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     if no_current:
         names = ", ".join(no_current)
         assumptions.append(f"phase(s) {names} given as energy only: no current, not counted in the peak")
+    if profile is not None:
+        assumptions += list(profile.assumptions)
     if reg.kind != "none":
         assumptions.append(f"regulator {reg.id} ({reg.kind}): each phase converted at its own current; "
                            f"quiescent {si_format(reg.quiescent_a, 'A')}")
@@ -279,12 +293,13 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         life = _life(bat, reg, avg_a, peak_load_a, supply_v, battery_v, mcu.supply_min_v)
         days = life["life_s"] / SECONDS_PER_DAY
         summary.update(battery_life_days=days, battery_life_months=days / DAYS_PER_MONTH,
-                       battery_life_years=days / 365.25, battery_life_limited_by=life["limited_by"],
+                       battery_life_years=days / DAYS_PER_YEAR, battery_life_limited_by=life["limited_by"],
                        self_discharge_current_a=life["self_discharge_a"])
         battery_dict = {**bat.to_dict(), "effective_cutoff_v": life["effective_cutoff_v"],
                         "derated_capacity_mah": life["derated_mah"], "pulse_factor": life["pulse_factor"],
                         "voltage_fraction": life["voltage_fraction"], "usable_capacity_mah": life["usable_mah"],
                         "self_discharge_current_a": life["self_discharge_a"], "peak_current_a": life["peak_battery_a"],
+                        "uncapped_life_s": life["uncapped_life_s"],
                         "average_current_a": avg_a, "regulator": reg.to_dict(), "notes": life["notes"],
                         "sources": list(bat.sources) + list(reg.sources)}
         assumptions += list(bat.assumptions) + [f"battery: {n}" for n in life["notes"]]
@@ -348,9 +363,10 @@ def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: floa
     if life["usable_c"] <= 0:
         out.append(f"{bat.id} ({bat.nominal_v:.3g} V) cannot power the load: it needs >= "
                    f"{life['min_battery_v']:.3g} V; use more cells in series or a boost/buck-boost regulator")
-    if reg.kind == "none" and not bat.ideal and bat.nominal_v > getattr(mcu, "supply_max_v", math.inf) + 1e-9:
-        out.append(f"{bat.id} at {bat.nominal_v:.3g} V is above the MCU's {mcu.supply_max_v:.3g} V maximum "
-                   "supply: add a regulator")
+    if reg.kind == "none" and bat.max_v > getattr(mcu, "supply_max_v", math.inf) + 1e-9:
+        charged = "a charged" if bat.rechargeable else "a fresh"
+        out.append(f"{charged} {bat.id} is {bat.max_v:.3g} V, above the {mcu.id} maximum of "
+                   f"{mcu.supply_max_v:.3g} V: use a regulator")
     if reg.kind == "none" and abs(bat.nominal_v - supply_v) > 0.05 * bat.nominal_v:
         out.append(f"no regulator but the supply ({supply_v:.3g} V) differs from the pack ({bat.nominal_v:.3g} V)")
     years = life["life_s"] / SECONDS_PER_YEAR

@@ -20,7 +20,9 @@ One TOML per profile in ``profiles/`` (the id is the file stem; ``energy profile
     id = "none"                      # or ldo / buck / a part, or inline kind, quiescent_a, efficiency
 
 Figures may be plain numbers or ``{ value = ..., source = "..." }``; a phase (and the file) may carry a
-``source``, ``derived`` or ``notes`` string. Unknown keys and negative figures are errors naming the key.
+``source``, ``derived`` or ``notes`` string; every ``derived`` text (of the file, [sleep], a phase or a figure)
+becomes one line of :attr:`Profile.assumptions`, which the duty model reports. Unknown keys and negative figures
+are errors naming the key. :func:`load_profile` also takes an inline dict with these keys.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from pathlib import Path
 
 from ..errors import UserError, unknown
 from ..paths import data_dir
+from ..datafile import as_figure, iter_figures
 from ._figures import check_keys, from_file_cached, number, read_value
 from .duty import parse_rate
 
@@ -69,11 +72,12 @@ class Profile:
     path: str = ""
     notes: str = ""
     mcu: str | None = None                         # the part the profile was written for (informational)
+    assumptions: tuple = ()                        # one line per `derived` text (file, [sleep], phases)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "rate": self.rate, "rate_hz": self.rate_hz,
                 "sleep_current_a": self.sleep_current_a, "battery": self.battery, "regulator": self.regulator,
-                "mcu": self.mcu, "notes": self.notes, "path": self.path,
+                "mcu": self.mcu, "notes": self.notes, "path": self.path, "assumptions": list(self.assumptions),
                 "phases": [{"name": p.name, "every": p.every, "every_hz": p.every_hz, "duration_s": p.duration_s,
                             "current_a": RUN if p.run_current else p.current_a, "energy_j": p.energy_j,
                             "note": p.note} for p in self.phases]}
@@ -83,7 +87,7 @@ def _note(table: dict) -> str:
     return "; ".join(f"{k}: {table[k]}" for k in ("source", "derived", "notes") if table.get(k))
 
 
-def _text(table: dict, key: str, where: str) -> None:
+def _text(table: dict, where: str) -> None:
     for k in ("source", "derived", "notes", "name"):
         if k in table and not isinstance(table[k], str):
             raise UserError(f"{where}: `{k}` must be a string")
@@ -93,7 +97,7 @@ def _phase(t: dict, where: str) -> PhaseSpec:
     if not isinstance(t, dict):
         raise UserError(f"{where}: expected a [[phase]] table")
     check_keys(t, _PHASE, where)
-    _text(t, "", where)
+    _text(t, where)
     name = t.get("name")
     if not name:
         raise UserError(f"{where}: a phase needs a `name`")
@@ -125,7 +129,7 @@ def _phase(t: dict, where: str) -> PhaseSpec:
 def _from_table(t: dict, ident: str, path: str) -> Profile:
     where = path or ident
     check_keys(t, _TOP, where)
-    _text(t, "", where)
+    _text(t, where)
     rate = t.get("rate")
     try:
         rate_hz = parse_rate(str(rate)) if rate is not None else None
@@ -154,9 +158,17 @@ def _from_table(t: dict, ident: str, path: str) -> Profile:
         from .regulator import load_regulator
 
         load_regulator(regulator)
+    derived = [(f"profile {ident}", t), (f"profile {ident} [sleep]", sleep)]
+    derived += [(f"profile {ident} phase {p.name}", raw) for p, raw in zip(phases, raw_phases)]
+    lines = [f"{what}: {table['derived']}" for what, table in derived if table.get("derived")]
+    for fig_where, node in iter_figures({"sleep": sleep, "phase": raw_phases}):
+        fig = as_figure(node, f"{where} {fig_where}")
+        if fig.kind == "derived":
+            lines.append(f"profile {ident} {fig_where} = {fig.value}: {fig.note}")
+    assumptions = tuple(lines)
     return Profile(id=ident, name=str(t.get("name", ident)), rate=None if rate is None else str(rate),
                    rate_hz=rate_hz, sleep_current_a=sleep_a, phases=phases, battery=battery, regulator=regulator,
-                   path=path, notes=_note(t), mcu=t.get("mcu"))
+                   path=path, notes=_note(t), mcu=t.get("mcu"), assumptions=assumptions)
 
 
 def _ids() -> list[str]:
@@ -174,10 +186,13 @@ def _own(profile: Profile) -> Profile:
                    regulator=copy.deepcopy(profile.regulator))
 
 
-def load_profile(spec: str) -> Profile:
-    """A shipped profile by id (``kws-always-on``) or a path to a .toml file."""
+def load_profile(spec: str | dict) -> Profile:
+    """A shipped profile by id (``kws-always-on``), a path to a .toml file, or an inline dict with the same keys
+    as a file (``{"rate": "1/min", "phase": [{"name": "radio", "energy_j": 1e-4}]}``), checked the same way."""
     if isinstance(spec, Profile):
         return spec
+    if isinstance(spec, dict):
+        return _own(_from_table(copy.deepcopy(spec), "inline", ""))
     text = str(spec).strip()
     path = Path(text)
     if text.endswith(".toml") or path.is_file():
