@@ -7,6 +7,7 @@ or its parent), ``latency_ms``; optional ``energy_uj`` with ``emon_voltage_mv`` 
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,20 +30,32 @@ ROUND_VERSIONS = {"plumerai": {"v0.7": "2022.04", "v1.0": "2022.11"}}
 REQUIRED = ("mcu", "clock_mhz", "runtime", "model_file", "latency_ms")
 
 
-def _mcu_id(name: str, cache: dict) -> str:
-    """Catalog id for a part number: the longest prefix of it that the catalog knows."""
+def _mcu_id(name: str, cache: dict, core: str | None = None) -> tuple[str, str | None]:
+    """(catalog id, note) for a part number: the longest prefix of it that the catalog knows; failing that, the
+    typical part of the row's ``core`` column (and a note saying so)."""
     from .hardware.catalog import load_mcu
 
     key = str(name).strip().lower()
-    if key in cache:
-        return cache[key]
-    for end in range(len(key), 3, -1):
+    if key not in cache:
+        cache[key] = None
+        for end in range(len(key), 3, -1):
+            try:
+                cache[key] = load_mcu(key[:end]).id
+                break
+            except UserError:
+                continue
+    if cache[key]:
+        return cache[key], None
+    core = str(core or "").strip().lower()
+    if core and core != "nan":
         try:
-            cache[key] = load_mcu(key[:end]).id
-            return cache[key]
+            typical = load_mcu(core)
         except UserError:
-            continue
-    raise UserError(f"validation table: MCU '{name}' matches no catalog id (see `energy mcus`)")
+            typical = None
+        if typical is not None and typical.typical:
+            return typical.id, f"{name} is not in the catalog: estimated as the typical {typical.id} part"
+    raise UserError(f"MCU '{name}' matches no catalog id (see `energy mcus`); add a core column "
+                    f"(e.g. cortex-m4) to estimate it as a typical part")
 
 
 def _runtime_label(row) -> str:
@@ -98,10 +111,11 @@ def load_measurements(path=None) -> pd.DataFrame:
             for column, value in (("clock_mhz", r["clock_hz"]), ("latency_ms", r["latency_s"])):
                 if not value > 0:
                     raise UserError(f"{column} '{r[column]}' is not a positive number")
-            resolved.append((_mcu_id(r["mcu"], cache), _runtime_label(r), _model_path(r["model_file"], table), None))
+            mcu_id, note = _mcu_id(r["mcu"], cache, r.get("core"))
+            resolved.append((mcu_id, _runtime_label(r), _model_path(r["model_file"], table), None, note))
         except UserError as exc:
-            resolved.append((None, None, None, str(exc)))
-    rows["mcu_id"], rows["runtime_label"], rows["model_path"], rows["skipped"] = zip(*resolved)
+            resolved.append((None, None, None, str(exc), None))
+    rows["mcu_id"], rows["runtime_label"], rows["model_path"], rows["skipped"], rows["note"] = zip(*resolved)
     # an energy or voltage that is missing, zero or not a number is no energy measurement
     no_energy = ~((rows["energy_j"] > 0) & (rows["supply_v"] > 0))
     rows.loc[no_energy, "energy_j"] = np.nan
@@ -116,7 +130,7 @@ class ValidationResult:
 
     def to_dict(self) -> dict:
         cols = ["mcu_id", "runtime_label", "benchmark", "clock_hz", "supply_v", "latency_s", "predicted_latency_s",
-                "latency_error_pct", "energy_j", "predicted_energy_j", "energy_error_pct", "skipped"]
+                "latency_error_pct", "energy_j", "predicted_energy_j", "energy_error_pct", "skipped", "note"]
         return {"data": self.path, "summary": self.summary, "rows": self.rows[[c for c in cols if c in self.rows]]}
 
     def to_json(self) -> str:
@@ -146,7 +160,16 @@ def validate(data=None) -> ValidationResult:
         try:
             if skipped[i]:
                 raise UserError(skipped[i])
-            est = estimate(analyses[r.model_path], r.mcu_id, runtime=r.runtime_label, clock_mhz=r.clock_hz / 1e6,
+            part = r.mcu_id
+            if isinstance(r.note, str):  # a stand-in typical part: the measured part's clock and supply hold
+                from .hardware.catalog import load_mcu
+
+                typical = load_mcu(r.mcu_id)
+                part = dataclasses.replace(
+                    typical, max_clock_hz=max(typical.max_clock_hz, r.clock_hz),
+                    supply_min_v=min(typical.supply_min_v, supply or typical.supply_min_v),
+                    supply_max_v=max(typical.supply_max_v, supply or typical.supply_max_v))
+            est = estimate(analyses[r.model_path], part, runtime=r.runtime_label, clock_mhz=r.clock_hz / 1e6,
                            supply_v=supply)
         except UserError as exc:
             skipped[i] = str(exc)

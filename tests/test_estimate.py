@@ -184,12 +184,17 @@ def test_validate_a_table_of_other_boards_skips_what_it_cannot_place(tmp_path, c
         "mcu,clock_mhz,runtime,runtime_detail,model_file,latency_ms,energy_uj,emon_voltage_mv\n"
         f"STM32L4R5ZIT6U,120,x-cube-ai,X-CUBE-AI v9.1.0,{model},43.0,,\n"
         f"nRF52840,64,tflm-cmsis-nn,,{model},100.0,1800,3000\n"
-        f"MAX78000,100,tflm,,{model},10.0,,\n")
+        f"MAX78000,100,tflm,,{model},10.0,,\n"
+        f"STM32U5A5ZJT6Q,160,x-cube-ai,X-CUBE-AI v8.1.0,{model},40.0,,\n")
+    table.write_text(table.read_text().replace("mcu,", "core,mcu,", 1).replace("\nSTM32L4", "\n,STM32L4")
+                     .replace("\nnRF", "\n,nRF").replace("\nMAX", "\n,MAX").replace("\nSTM32U5A5", "\ncortex-m33,STM32U5A5"))
     result = jf.validate(table)
     rows = result.rows
     assert result.summary["skipped"] == 1 and "MAX78000" in rows["skipped"].iloc[2]
     assert rows["runtime_label"].iloc[0] == "x-cube-ai@9.0"
-    assert result.summary["latency"]["n"] == 2 and result.summary["energy"]["n"] == 1
+    # a part the catalog lacks but whose core is given is estimated as that core's typical part, and says so
+    assert rows["mcu_id"].iloc[3] == "cortex-m33" and "not in the catalog" in rows["note"].iloc[3]
+    assert result.summary["latency"]["n"] == 3 and result.summary["energy"]["n"] == 1
     # the X-CUBE-AI 9 coefficients are derived from this very figure: the row reproduces it
     assert abs(rows["latency_error_pct"].iloc[0]) < 2
     code, out, err = run_cli(capsys, "validate", "--data", table)

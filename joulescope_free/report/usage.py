@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..units import si_format
+from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, si_format
 
 
 def _console(console=None):
@@ -139,7 +139,7 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     battery = getattr(duty_result, "battery", None)
     if days is not None:
         name = battery.get("name", _get(s, "battery_id")) if isinstance(battery, dict) else _get(s, "battery_id")
-        console.print(f"[bold]battery life {days:,.1f} days = {days / 30.44:,.1f} months = {days / 365.25:,.2f} years"
+        console.print(f"[bold]battery life {days:,.1f} days = {days / DAYS_PER_MONTH:,.1f} months = {days / DAYS_PER_YEAR:,.2f} years"
                       f"[/bold] on {name}, limited by {_get(s, 'battery_life_limited_by')}")
         if isinstance(battery, dict):
             console.print(f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {battery.get('capacity_mah', 0):,.0f}"

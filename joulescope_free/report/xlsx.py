@@ -9,6 +9,7 @@ recalculate still show numbers. The formulas are exactly the model of ``usage/li
     average_current_a = energy_j x rate_hz / supply_v x battery_factor (regulator row: its quiescent current)
     sleep duration_s  = max(0, period_s x (1 - sum(rate x duration of own-rate phases)) - sum(per-inference durations))
     battery life_s    = usable_mah x 3.6 / (average_current_a + self-discharge), capped at the shelf life
+                        (the uncapped life's cached value is lifetime's ``battery["uncapped_life_s"]``)
 
 ``usable_mah`` (derating, pulse loss, cutoff) is computed in Python at the estimated load and typed in.
 """
@@ -18,9 +19,9 @@ import io
 import math
 from pathlib import Path
 
+from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR
 from .export import write_bytes_safely
 
-SECONDS_PER_YEAR = 365.25 * 86400.0
 _UNITS = (("_pct_per_year", "%/yr"), ("_bytes", "B"), ("_mah", "mAh"), ("_hz", "Hz"), ("_days", "d"),
           ("_months", "months"), ("_years", "yr"), ("_ohm", "ohm"), ("_s", "s"), ("_j", "J"), ("_a", "A"),
           ("_v", "V"), ("_w", "W"), ("_c", "C"))
@@ -153,8 +154,8 @@ def write_workbook(result, path) -> Path:
             c_pct = put("self_discharge_pct_per_year", battery.get("self_discharge_pct_per_year") or 0)
             c_shelf = put("shelf_life_years", battery.get("shelf_life_years") or 0, how="input: 0 = no cap")
             sd_a = _get(summary, "self_discharge_current_a", 0.0)
-            c_sd = put("self_discharge_current_a", sd_a, formula=f"={c_cap}*3.6*{c_pct}/100/{SECONDS_PER_YEAR}",
-                       how="= capacity_mah x 3.6 x pct/100 per year")
+            c_sd = put("self_discharge_current_a", sd_a, formula=f"={c_cap}*{MAH_TO_C}*{c_pct}/100/{SECONDS_PER_YEAR}",
+                       how=f"= capacity_mah x {MAH_TO_C} x pct/100 per year")
             life = (c_use, c_sd, c_shelf)
             live |= {"capacity_mah", "usable_capacity_mah", "self_discharge_pct_per_year", "shelf_life_years",
                      "self_discharge_current_a"}
@@ -245,21 +246,20 @@ def write_workbook(result, path) -> Path:
             avg = cell(avg_row, 1)
             rr = life_rows
             rows = [
-                ("uncapped_life_s", f"=IF({c_use}<=0,0,{c_use}*3.6/({avg}+{c_sd}))",
-                 "= usable_capacity_mah x 3.6 / (average_current_a + self_discharge_current_a)"),
+                ("uncapped_life_s", f"=IF({c_use}<=0,0,{c_use}*{MAH_TO_C}/({avg}+{c_sd}))",
+                 f"= usable_capacity_mah x {MAH_TO_C} / (average_current_a + self_discharge_current_a)"),
                 ("battery_life_s", f"=IF(AND({c_shelf}>0,{cell(rr, 1)}>{c_shelf}*{SECONDS_PER_YEAR}),"
                                    f"{c_shelf}*{SECONDS_PER_YEAR},{cell(rr, 1)})", "= min(uncapped, shelf life)"),
-                ("battery_life_days", f"={cell(rr + 1, 1)}/86400", "= life_s / 86400"),
-                ("battery_life_months", f"={cell(rr + 2, 1)}/30.44", "= days / 30.44"),
-                ("battery_life_years", f"={cell(rr + 2, 1)}/365.25", "= days / 365.25"),
+                ("battery_life_days", f"={cell(rr + 1, 1)}/{SECONDS_PER_DAY:g}", f"= life_s / {SECONDS_PER_DAY:g}"),
+                ("battery_life_months", f"={cell(rr + 2, 1)}/{DAYS_PER_MONTH:g}", f"= days / {DAYS_PER_MONTH:g}"),
+                ("battery_life_years", f"={cell(rr + 2, 1)}/{DAYS_PER_YEAR:g}", f"= days / {DAYS_PER_YEAR:g}"),
                 ("battery_life_limited_by", f"=IF({c_use}<=0,\"cutoff\",IF(AND({c_shelf}>0,{cell(rr, 1)}>{c_shelf}*"
                                             f"{SECONDS_PER_YEAR}),\"shelf life\",IF({c_sd}>{avg},\"self-discharge\","
                                             "\"capacity\")))", "capacity | self-discharge | shelf life | cutoff"),
             ]
             days = float(_get(summary, "battery_life_days"))
-            values = [None, days * 86400, days, days / 30.44, days / 365.25, _get(summary, "battery_life_limited_by")]
-            uncapped = _uncapped(battery, avg_total, _get(summary, "self_discharge_current_a", 0.0))
-            values[0] = uncapped
+            values = [_get(battery, "uncapped_life_s"), days * SECONDS_PER_DAY, days, days / DAYS_PER_MONTH,
+                      days / DAYS_PER_YEAR, _get(summary, "battery_life_limited_by")]
             for k, (name, formula, how) in enumerate(rows):
                 ws.write(rr + k, 0, name, bold if name == "battery_life_days" else None)
                 fmt = days_fmt if name == "battery_life_days" else (None if name.endswith("limited_by") else num)
@@ -319,11 +319,6 @@ def write_workbook(result, path) -> Path:
 
     wb.close()
     return write_bytes_safely(path, buf.getvalue())
-
-
-def _uncapped(battery: dict, avg_a: float, sd_a: float) -> float:
-    usable = float(battery.get("usable_capacity_mah") or 0.0)
-    return 0.0 if usable <= 0 else usable * 3.6 / (avg_a + (sd_a or 0.0))
 
 
 def _flatten(mapping: dict, prefix: str = ""):

@@ -16,14 +16,15 @@ import math
 import re
 
 from ..errors import UserError, closest
+from ..units import SECONDS_PER_DAY, SECONDS_PER_HOUR
 
 #: seconds per unit, keyed by every accepted spelling
 UNIT_S: dict[str, float] = {}
 for _names, _seconds in (
     (("s", "sec", "secs", "second", "seconds"), 1.0),
     (("min", "mins", "minute", "minutes"), 60.0),
-    (("h", "hr", "hrs", "hour", "hours"), 3600.0),
-    (("d", "day", "days"), 86400.0),
+    (("h", "hr", "hrs", "hour", "hours"), SECONDS_PER_HOUR),
+    (("d", "day", "days"), SECONDS_PER_DAY),
 ):
     for _n in _names:
         UNIT_S[_n] = _seconds
@@ -79,7 +80,7 @@ def format_rate(rate_hz: float | None) -> str:
     if math.isinf(rate_hz):
         return "continuous"
     period = 1.0 / rate_hz
-    for unit, seconds in (("day", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0)):
+    for unit, seconds in (("day", SECONDS_PER_DAY), ("h", SECONDS_PER_HOUR), ("min", 60.0), ("s", 1.0)):
         if period >= seconds:
             n = period / seconds
             return f"1/{unit}" if abs(n - 1) < 1e-9 else f"every {n:.3g} {unit}"
