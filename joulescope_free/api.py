@@ -285,10 +285,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
             if part.supply_min_v <= batt.nominal_v <= part.supply_max_v:
                 supply = batt.nominal_v
                 assumptions.append(f"supply = battery nominal {batt.nominal_v:g} V (no regulator)")
-            else:
-                warnings.append(f"battery {batt.id} ({batt.nominal_v:g} V) is outside the {part.id} supply range "
-                                f"{part.supply_min_v:g}-{part.supply_max_v:g} V: it needs a regulator "
-                                f"(profile [regulator] or regulator=...); estimating at {supply:g} V")
+            else:  # the duty stage warns that this pack needs a regulator
+                assumptions.append(f"supply = {part.id} default {supply:g} V: the {batt.id} pack "
+                                   f"({batt.nominal_v:g} V nominal) is outside its {part.supply_min_v:g}-"
+                                   f"{part.supply_max_v:g} V range")
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
     key = (id(analysis), part.id, rt.label, clock_hz, supply, id(calibration))

@@ -112,6 +112,38 @@ def test_existing_output_needs_force(tmp_path, models, monkeypatch):
     assert load_calibration(out).mcu == "nrf52840"
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_folder_output_is_refused_before_exists(tmp_path, models, monkeypatch, force):
+    """-o naming an existing folder says it is a folder (not "exists; add --force"), with or without --force;
+    -o in a missing folder says the folder does not exist. Nothing is measured or written."""
+    fake = FakeEstimate({"a.tflite": (0.1, 0.03)})
+    monkeypatch.setattr("joulescope_free.api.estimate", fake)
+    trace = _trace(tmp_path, "t.jls")
+    folder = tmp_path / "board.toml"
+    folder.mkdir()
+    with pytest.raises(UserError, match="board.toml is a directory; give a file name"):
+        calibrate([trace], models=[models[0]], mcu="nrf52840", output=folder, force=force)
+    with pytest.raises(UserError, match=r"folder .*nope does not exist"):
+        calibrate([trace], models=[models[0]], mcu="nrf52840", output=tmp_path / "nope" / "b.toml", force=force)
+    assert folder.is_dir() and not list(folder.iterdir()) and fake.calls == []
+
+
+def test_result_json_keeps_full_precision_and_nan_is_null(tmp_path, models, monkeypatch):
+    """to_dict / to_json: numbers exactly as computed (no 10-digit rounding), NaN as null, numpy unwrapped."""
+    import json
+
+    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
+    res = calibrate([_trace(tmp_path, "t.jls")], models=[models[0]], mcu="nrf52840", output=tmp_path / "o.toml")
+    res.traces.loc[0, "baseline_current_a"] = float("nan")
+    d = json.loads(res.to_json())
+    row = d["traces"][0]
+    assert row["baseline_current_a"] is None
+    assert row["latency_ratio"] == float(res.traces["latency_ratio"][0])   # exact, all 17 digits
+    assert row["event_duration_s"] / 0.1 == row["latency_ratio"]
+    assert type(res.to_dict()["traces"][0]["n_events"]) is int and row["n_events"] == 5
+    assert d["latency_scale"] == res.calibration.latency_scale and d["mcu"] == "nrf52840"
+
+
 def test_bad_calibrate_input(tmp_path, models, monkeypatch):
     monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
     trace = _trace(tmp_path, "t.jls")
@@ -157,16 +189,11 @@ def test_cli_calibrate_refuses_to_overwrite(tmp_path, models, capsys):
 
 
 # ------------------------------------------------------------------------------------------ round trip
-def _real_chain_or_skip():
-    """The round trip needs the lead's estimate chain and the nrf52840 catalog entry."""
-    if not KWS.is_file():
-        pytest.skip("MLPerf Tiny models not available")
-    try:
-        from joulescope_free.api import estimate
+def _real_chain():
+    """The estimate chain and the nrf52840 catalog entry the round trip runs on (must work: no skip)."""
+    from joulescope_free.api import estimate
 
-        return estimate(KWS, mcu="nrf52840", supply_v=3.0)
-    except (ImportError, UserError) as exc:  # pragma: no cover - only while the chain is incomplete
-        pytest.skip(f"estimate chain not ready: {exc}")
+    return estimate(KWS, mcu="nrf52840", supply_v=3.0)
 
 
 def test_round_trip_measure_calibrate_estimate(tmp_path, capsys):
@@ -174,7 +201,7 @@ def test_round_trip_measure_calibrate_estimate(tmp_path, capsys):
     from joulescope_free.api import estimate
     from joulescope_free.cli import main
 
-    base = _real_chain_or_skip()
+    base = _real_chain()
     trace = tmp_path / "kws.jls"
     tf.write_jls(trace, tf.Truth(sample_rate_hz=20_000, burst_s=0.080, burst_a=12e-3, baseline_a=4.2e-6))
     out = tmp_path / "board.toml"
@@ -206,7 +233,7 @@ def test_round_trip_measure_calibrate_estimate(tmp_path, capsys):
 
 
 def test_unknown_mcu_fails_before_reading_traces(tmp_path, monkeypatch):
-    _real_chain_or_skip()
+    _real_chain()
     import joulescope_free.measure.api as measure_api
 
     def boom(*a, **k):  # pragma: no cover - must not be reached
@@ -222,7 +249,7 @@ def test_round_trip_joint_fit_two_models(tmp_path):
     """Two models whose true latency is 0.9x and current 1.3x the prediction: the joint fit finds both."""
     from joulescope_free.api import estimate
 
-    _real_chain_or_skip()
+    _real_chain()
     traces, models = [], []
     for name, model in (("kws.jls", KWS), ("resnet.jls", RESNET)):
         p = estimate(model, mcu="nrf52840", supply_v=3.0).summary

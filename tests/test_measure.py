@@ -277,6 +277,49 @@ os._exit(0)
     assert any("not closed properly" in n for n in m.notes)
 
 
+def test_jls_current_units(tmp_path):
+    """A current signal in mA is scaled to A; one in an unknown unit (uAh, a charge) is refused, naming the
+    signal and its units; one with no units is read as A with a note."""
+    ma = tmp_path / "ma.jls"
+    tf.write_jls(ma, TRUTH, current_units="mA", current_per_unit=1e-3)
+    m = measure(ma)
+    assert m.summary["event_energy_j"] == pytest.approx(12e-3 * 0.08 * 3.0, rel=0.01)
+    assert m.summary["baseline_current_a"] == pytest.approx(5e-6, rel=0.02)
+
+    bad = tmp_path / "uah.jls"
+    tf.write_jls(bad, TRUTH, current_units="uAh")
+    with pytest.raises(UserError, match=r"uah.jls: signal 'current': unknown current unit 'uAh'; use one of a, ma"):
+        measure(bad)
+
+    bare = tmp_path / "bare.jls"
+    tf.write_jls(bare, TRUTH, current_units="")
+    m = measure(bare)
+    assert m.summary["event_energy_j"] == pytest.approx(12e-3 * 0.08 * 3.0, rel=0.01)
+    assert "signal 'current' has no units; read as SI (A)" in m.notes
+
+
+def test_measurement_json_is_plain(tmp_path):
+    """numpy scalars become plain numbers, NaN becomes null, events become records."""
+    import pandas as pd
+
+    from joulescope_free.measure.api import Measurement
+
+    events = pd.DataFrame({"start_s": [0.5], "duration_s": [0.08], "charge_c": [9.6e-4], "energy_j": [2.88e-3],
+                           "peak_current_a": [np.float32(0.0125)]})
+    summary = {"n_events": np.int64(1), "baseline_current_a": float("nan"), "event_energy_j": np.float64(2.88e-3),
+               "marker": None}
+    m = Measurement(tmp_path / "x.jls", "jls", summary, events, {}, ["a note"])
+    d = m.to_dict()
+    assert type(d["summary"]["n_events"]) is int and d["summary"]["n_events"] == 1
+    assert d["summary"]["baseline_current_a"] is None and d["summary"]["marker"] is None
+    assert type(d["summary"]["event_energy_j"]) is float
+    assert d["events"] == [{"start_s": 0.5, "duration_s": 0.08, "charge_c": 9.6e-4, "energy_j": 2.88e-3,
+                            "peak_current_a": pytest.approx(0.0125, rel=1e-7)}]
+    text = m.to_json()
+    assert "NaN" not in text and '"baseline_current_a": null' in text
+    assert json.loads(text)["path"] == str(tmp_path / "x.jls") and json.loads(text)["notes"] == ["a note"]
+
+
 def test_no_voltage_needs_supply(tmp_path):
     p = tmp_path / "o.csv"
     tf.write_otii_csv(p, TRUTH, channel="current")
@@ -292,8 +335,37 @@ def test_no_events_names_the_threshold(tmp_path):
                delimiter=",", header="time_s,current_a", comments="")
     with pytest.raises(UserError, match=r"no events in flat.csv above threshold .* A \(baseline"):
         measure(p, supply_v=3.0)
-    with pytest.raises(UserError, match="above threshold 1 A"):
+    with pytest.raises(UserError, match=r"above threshold 1 A \(--threshold-a\); give a lower --threshold-a"):
         measure(VARIANTS_PATH(tmp_path), threshold_a=1.0)
+
+
+@pytest.mark.parametrize("value, shown", [(-1, "-1"), (0, "0"), (0.0, "0"), (float("nan"), "nan")])
+def test_threshold_must_be_a_positive_current(tmp_path, value, shown):
+    """-1 or 0 would make the whole trace one event; it is refused up front, naming the value given."""
+    with pytest.raises(UserError, match=rf"--threshold-a must be a positive current in A.*got {shown};"):
+        measure(VARIANTS_PATH(tmp_path), threshold_a=value)
+
+
+def test_whole_recording_above_the_threshold(tmp_path):
+    """1 nA is below every sample (sleep is 5 uA with 0.3 uA noise, > 16 sigma away): one event spanning the
+    whole file, dropped as partial, and the error says so instead of blaming a missing --threshold-a."""
+    with pytest.raises(UserError) as exc:
+        measure(VARIANTS_PATH(tmp_path), threshold_a=1e-9)
+    text = str(exc.value)
+    assert "the whole recording is above the threshold 1e-09 A" in text
+    assert "higher --threshold-a" in text and "baseline" not in text
+
+
+def test_only_cut_bursts_says_so(tmp_path):
+    """0.54 s to 1.54 s holds the tail of the burst at 0.50-0.58 s and the head of the one at 1.50-1.58 s: two
+    partial events and idle time between them, so the error names the two cut bursts."""
+    t, i, _, _ = tf.signals(TRUTH)
+    keep = (t >= 0.54) & (t < 1.54)
+    p = tmp_path / "cut.csv"
+    np.savetxt(p, np.column_stack([t[keep], i[keep]]), fmt=["%.6f", "%.6e"], delimiter=",",
+               header="time_s,current_a", comments="")
+    with pytest.raises(UserError, match=r"the 2 burst\(s\) above 0.001 A are cut by the start or end"):
+        measure(p, supply_v=3.0, threshold_a=1e-3)
 
 
 def VARIANTS_PATH(tmp_path):  # noqa: N802
@@ -424,3 +496,7 @@ def test_plot_many_events_and_bad_targets(tmp_path):
         check_plot_target(tmp_path / "x.jpg")
     with pytest.raises(UserError, match="does not exist"):
         check_plot_target(tmp_path / "nope" / "x.png")
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(UserError, match="dir.png is a directory; give a file name"):
+        check_plot_target(tmp_path / "dir.png")
+    assert check_plot_target(tmp_path / "trace") == tmp_path / "trace.png"

@@ -204,3 +204,19 @@ def test_bad_target_keeps_the_users_file(tmp_path, workbook):
     with pytest.raises(UserError):
         write_workbook(estimate_like(duty), tmp_path / "missing" / "r.xlsx")
     assert keep.read_text() == "mine"
+
+
+def test_uncapped_life_is_lifetimes_value_and_the_formula_agrees(tmp_path):
+    # 1000 mAh ideal cell capped at a 1-year shelf life, one inference an hour on the toy (sleep-64k, 20 us wake-up)
+    bat = {"capacity_mah": 1000, "nominal_v": 3.0, "shelf_life_years": 1}
+    duty = duty_cycle(INF, toy_mcu(), rate_hz=1 / 3600, battery=bat, supply_v=3.0, ram_needed_bytes=0)
+    q = (4e-3 * (0.05 + 20e-6) + 1.5e-6 * (3600 - 0.05 - 20e-6)) / 3600
+    uncapped = 1000 * 3.6 / q
+    path = write_workbook(estimate_like(duty), tmp_path / "capped.xlsx")
+    cached = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    assert cached.cell(find(cached, "uncapped_life_s"), 2).value == pytest.approx(uncapped, rel=1e-12)
+    assert cached.cell(find(cached, "battery_life_limited_by"), 2).value == "shelf life"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Summary"]
+    assert Sheets(wb).value("Summary", f"B{find(ws, 'uncapped_life_s')}") == pytest.approx(uncapped, rel=1e-12)
+    assert Sheets(wb).value("Summary", f"B{find(ws, 'battery_life_days')}") == pytest.approx(365.25, rel=1e-12)

@@ -99,9 +99,11 @@ def write_otii_csv(path, truth=Truth(), seed=1, channel="current"):
     return truth
 
 
-def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block=1 << 16, first_sample_id=0):
+def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block=1 << 16, first_sample_id=0,
+              current_units="A", current_per_unit=1.0):
     """Joulescope-style .jls: signals current [A], voltage [V] (or power [W]) and gpi[0], f32 / u1.
-    ``first_sample_id`` > 0 writes a file whose signals carry a sample_id_offset, as long recordings do."""
+    ``first_sample_id`` > 0 writes a file whose signals carry a sample_id_offset, as long recordings do;
+    ``current_units`` / ``current_per_unit`` [A] write the current in other units (``"mA"``, 1e-3)."""
     from pyjls import DataType, SignalType, Writer
 
     t, i, v, marker = signals(truth, seed)
@@ -109,7 +111,7 @@ def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block
     with Writer(str(path)) as w:
         w.source_def(source_id=1, name="JS220", vendor="Jetperch", model="JS220", version="1.0", serial_number="000")
         w.signal_def(signal_id=1, source_id=1, signal_type=SignalType.FSR, data_type=DataType.F32,
-                     sample_rate=fs, name="current", units="A")
+                     sample_rate=fs, name="current", units=current_units)
         if with_voltage:
             w.signal_def(signal_id=2, source_id=1, signal_type=SignalType.FSR, data_type=DataType.F32,
                          sample_rate=fs, name="power" if power else "voltage", units="W" if power else "V")
@@ -118,7 +120,7 @@ def write_jls(path, truth=Truth(), seed=1, with_voltage=True, power=False, block
         for s in range(0, t.size, block):
             e = min(t.size, s + block)
             k = s + first_sample_id
-            w.fsr_f32(1, k, i[s:e].astype(np.float32))
+            w.fsr_f32(1, k, (i[s:e] / current_per_unit).astype(np.float32))
             if with_voltage:
                 w.fsr_f32(2, k, (i[s:e] * v[s:e] if power else v[s:e]).astype(np.float32))
             w.fsr(3, k, np.packbits(marker[s:e].astype(np.uint8), bitorder="little"))

@@ -10,7 +10,6 @@ trace), ``duration_s``, ``energy_j`` (whole trace), ``supply_v`` (mean file volt
 """
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import UserError, unknown
+from ..report.export import json_dumps, jsonable
 from .events import CurrentHistogram, Envelope, EventDetector, auto_thresholds, hysteresis
 from .readers import DEFAULT_CHUNK_SAMPLES, TraceSource, digital_key, open_trace
 
@@ -36,25 +36,12 @@ class Measurement:
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {
-            "path": str(self.path),
-            "format": self.format,
-            "summary": {k: _clean(v) for k, v in self.summary.items()},
-            "events": [{k: _clean(v) for k, v in row.items()} for row in self.events.to_dict("records")],
-            "notes": list(self.notes),
-        }
+        """Plain Python (numpy scalars unwrapped, NaN -> None); ``events`` as a list of records."""
+        return jsonable({"path": str(self.path), "format": self.format, "summary": self.summary,
+                         "events": self.events, "notes": list(self.notes)})
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
-
-
-def _clean(v):
-    if isinstance(v, (np.floating, float)):
-        v = float(v)
-        return None if not math.isfinite(v) else v
-    if isinstance(v, np.integer):
-        return int(v)
-    return v
+        return json_dumps(self.to_dict())
 
 
 def _progress(enabled: bool):
@@ -109,8 +96,10 @@ def measure(path, *, supply_v: Optional[float] = None, marker: Optional[str] = N
     path = Path(path)
     if supply_v is not None and not (math.isfinite(supply_v) and supply_v > 0):
         raise UserError(f"--supply-v must be a positive voltage in V, got {supply_v}")
-    if threshold_a is not None and not math.isfinite(threshold_a):
-        raise UserError(f"--threshold-a must be a current in A, got {threshold_a}")
+    if threshold_a is not None and not (math.isfinite(threshold_a) and threshold_a > 0):
+        raise UserError(f"--threshold-a must be a positive current in A, between the sleep and the inference "
+                        f"current (e.g. --threshold-a 1e-3), got {threshold_a:g}; leave it out to derive it "
+                        "from the baseline")
     if marker is not None and threshold_a is not None:
         raise UserError("give either --marker or --threshold-a, not both")
     chunk_samples = int(chunk_samples)
@@ -166,12 +155,8 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
     duration = detector.total_duration_s
     volts = voltage_sum / duration if (source.has_voltage and duration > 0) else supply_v
     if len(events) == 0:
-        if marker_name is not None:
-            raise UserError(f"no events in {path.name}: marker {marker_name} is never high for a whole window "
-                            "inside the recording; check the channel or measure by current without --marker")
-        level = f"{thresholds.level_a:.3g} A" if thresholds is not None else "unknown"
-        raise UserError(f"no events in {path.name} above threshold {enter_a:.3g} A (baseline {level}); "
-                        "give --threshold-a or --marker")
+        raise UserError(_no_events(path, marker_name, enter_a if marker_name is None else None, thresholds,
+                                   threshold_a is not None, detector))
     if detector.dropped_edges:
         notes.append(f"{detector.dropped_edges} event(s) cut by the start or end of the recording left out")
     sample_rate = source.sample_rate_hz or (detector.n_samples / duration if duration > 0 else float("nan"))
@@ -200,6 +185,26 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
         summary["baseline_level_a"] = thresholds.level_a
         summary["baseline_noise_a"] = thresholds.noise_a
     return Measurement(path, source.format, summary, events, envelope.result(), notes)
+
+
+def _no_events(path, marker_name, enter_a, thresholds, given: bool, detector) -> str:
+    """The one-line reason a trace has no whole event, and what to try instead."""
+    if marker_name is not None:
+        return (f"no events in {path.name}: marker {marker_name} is never high for a whole window inside the "
+                "recording; check the channel or measure by current without --marker")
+    fix = ("give a higher --threshold-a (between the sleep and the inference current) or --marker" if given
+           else "give --threshold-a between the sleep and the inference current, or --marker")
+    if detector.dropped_edges and detector.idle_duration_s == 0:
+        return (f"no events in {path.name}: the whole recording is above the threshold {enter_a:.3g} A, so no "
+                f"inference starts and ends inside it; {fix}")
+    if detector.dropped_edges:
+        return (f"no events in {path.name}: the {detector.dropped_edges} burst(s) above {enter_a:.3g} A are cut by "
+                "the start or end of the recording; record whole inferences, or use --marker")
+    if given:
+        return (f"no events in {path.name} above threshold {enter_a:.3g} A (--threshold-a); give a lower "
+                "--threshold-a or --marker")
+    return (f"no events in {path.name} above threshold {enter_a:.3g} A (baseline {thresholds.level_a:.3g} A); "
+            "give --threshold-a or --marker")
 
 
 def _current(chunk, supply_v) -> np.ndarray:

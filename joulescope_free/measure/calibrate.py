@@ -25,6 +25,7 @@ from typing import Optional, Sequence
 
 from ..datafile import as_figure, load_toml
 from ..errors import UserError
+from ..report.export import _check_target, json_dumps, jsonable, refuse_overwrite, write_text_safely
 
 FORMAT_VERSION = 1
 FIGURES = ("latency_scale", "current_scale", "sleep_current_a")
@@ -55,15 +56,16 @@ class CalibrationResult:
     path: Path
 
     def to_dict(self) -> dict:
+        """Plain Python (numpy scalars unwrapped, NaN -> None); ``traces`` as a list of records."""
         c = self.calibration
-        return {
+        return jsonable({
             "path": str(self.path), "mcu": c.mcu, "runtime": c.runtime, "latency_scale": c.latency_scale,
             "current_scale": c.current_scale, "sleep_current_a": c.sleep_current_a, "notes": list(c.notes),
-            "traces": json.loads(self.traces.to_json(orient="records")),
-        }
+            "traces": self.traces,
+        })
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        return json_dumps(self.to_dict())
 
 
 def _per_trace(values: Sequence, n: int, what: str) -> list:
@@ -106,12 +108,8 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     output = Path(output)
     if output.suffix.lower() != ".toml":
         raise UserError(f"-o {output}: the power-model override is a .toml file (e.g. -o board.toml)")
-    if output.exists() and not force:
-        raise UserError(f"{output} exists; add --force to overwrite it or choose another -o")
-    if output.is_dir():
-        raise UserError(f"{output} is a folder; give a file name")
-    if not output.parent.exists():
-        raise UserError(f"folder {output.parent} does not exist")
+    _check_target(output)   # a folder, or a missing folder, before "exists"
+    refuse_overwrite(output, force)
     models = _per_trace(models if isinstance(models, (list, tuple)) else [models], len(traces), "--model")
     if any(m is None for m in models):
         raise UserError("give the model each trace ran with --model")
@@ -229,8 +227,6 @@ def render_toml(c: Calibration, frame) -> str:
 
 
 def _write(output: Path, c: Calibration, frame) -> None:
-    from ..report.export import write_text_safely
-
     write_text_safely(output, render_toml(c, frame))
 
 

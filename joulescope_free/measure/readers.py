@@ -139,6 +139,17 @@ _BRACKET_UNIT = re.compile(r"^(.*?)[\(\[]\s*([^\)\]]*?)\s*[\)\]]\s*$")
 _ALL_UNITS = {u: q for q, table in UNIT_SCALES.items() for u in table}
 
 
+def unit_scale(quantity: str, unit: str, where: str) -> float:
+    """Factor from ``unit`` (``mA``, ``uV``...; case and spaces ignored) to SI for ``quantity`` (time, current,
+    voltage, power); an unknown unit is a :class:`UserError` naming ``where`` it was found."""
+    scales = UNIT_SCALES[quantity]
+    key = unit.strip().lower().replace(" ", "")
+    if key not in scales:
+        valid = ", ".join(u for u in scales if u.isascii())
+        raise UserError(f"{where}: unknown {quantity} unit '{unit}'; use one of {valid}")
+    return scales[key]
+
+
 def digital_key(name: str) -> Optional[str]:
     """Canonical ``d<N>`` key of a digital channel name (``D0``, ``gpi[0]``, ``in0`` -> ``d0``), or None."""
     m = _DIGITAL.match(name.strip().lower())
@@ -187,11 +198,7 @@ def classify_column(index: int, header: str) -> Optional[Column]:
         return None
     if unit is None or unit == "":
         return Column(index, raw, quantity, 1.0, unit_given=False)
-    scales = UNIT_SCALES[quantity]
-    if unit not in scales:
-        valid = ", ".join(u for u in scales if u.isascii())
-        raise UserError(f"column '{raw}': unknown {quantity} unit '{unit}'; use one of {valid}")
-    return Column(index, raw, quantity, scales[unit])
+    return Column(index, raw, quantity, unit_scale(quantity, unit, f"column '{raw}'"))
 
 
 # ------------------------------------------------------------------------------------------ CSV
@@ -523,10 +530,18 @@ class JlsSource(TraceSource):
         self.has_voltage = "voltage" in self.roles
         self.has_power = "power" in self.roles
         self.digital_names = tuple(self.digital)
-        self.scales = {}  # signals in mA, mV, mW... are scaled to SI; no or unknown units are read as SI
+        self.scales = {}  # signals in mA, mV, mW... are scaled to SI; no units are read as SI, unknown ones refused
         for role, sig in self.roles.items():
-            unit = (sig.units or "").strip().lower()
-            self.scales[role] = UNIT_SCALES[role].get(unit, 1.0)
+            unit = (sig.units or "").strip()
+            if not unit:
+                self.scales[role] = 1.0
+                self.notes.append(f"signal '{sig.name}' has no units; read as SI ({_SI[role]})")
+                continue
+            try:
+                self.scales[role] = unit_scale(role, unit, f"{self.path.name}: signal '{sig.name}'")
+            except UserError:
+                self.close()
+                raise
         self.progress_total = self.n_samples
 
     def chunks(self, chunk_samples: int = DEFAULT_CHUNK_SAMPLES) -> Iterator[Chunk]:

@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 from ..errors import UserError
+from .export import _check_target, write_bytes_safely
 from ..units import si_format
 
 MAX_SHADED = 2000   # beyond this many events, shading is merged per envelope bucket
@@ -16,11 +17,7 @@ def check_plot_target(path) -> Path:
     if path.suffix.lower() not in (".png", ""):
         raise UserError(f"--plot {path}: give a .png file name")
     path = path.with_suffix(".png") if path.suffix == "" else path
-    if path.is_dir():
-        raise UserError(f"--plot {path} is a folder; give a file name")
-    if not path.parent.exists():
-        raise UserError(f"--plot {path}: folder {path.parent} does not exist")
-    return path
+    return _check_target(path)
 
 
 def plot_measurement(m, path) -> Path:
@@ -28,8 +25,6 @@ def plot_measurement(m, path) -> Path:
     import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure  # no pyplot: no global backend state, Agg only
-
-    from .export import write_bytes_safely
 
     path = check_plot_target(path)
     env = m.envelope

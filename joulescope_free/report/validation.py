@@ -23,6 +23,10 @@ def render_validation(result, console: Console | None = None) -> None:
     console.print(t)
     for line in skipped:
         console.print(f"[yellow]skipped[/] {line}", highlight=False)
+    if "note" in result.rows:
+        for i, note in result.rows["note"].items():
+            if isinstance(note, str):
+                console.print(f"[yellow]note[/] row {i + 1}: {note}", highlight=False)
     for name, st in result.summary.items():
         if isinstance(st, dict) and st["n"]:
             console.print(f"{name}: n={st['n']}  median |error| {st['median_abs_pct']:.1f} %  "
