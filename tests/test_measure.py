@@ -191,13 +191,19 @@ def test_histogram_percentiles_match_numpy():
         assert h.percentile(q) == pytest.approx(np.percentile(x, q), rel=1e-3)
 
 
-def test_threshold_mode_partial_edges_dropped(tmp_path):
-    """A trace that starts inside a burst: that partial event is left out and counted."""
-    t, i, v, _ = tf.signals(TRUTH)
-    keep = t >= 0.54  # cut in the middle of the first burst
+def _cut_csv(tmp_path, start_s, end_s=float("inf")):
+    """The TRUTH trace from ``start_s`` to before ``end_s`` [s] as time_s,current_a CSV."""
+    t, i, _, _ = tf.signals(TRUTH)
+    keep = (t >= start_s) & (t < end_s)
     p = tmp_path / "cut.csv"
     np.savetxt(p, np.column_stack([t[keep], i[keep]]), fmt=["%.6f", "%.6e"], delimiter=",",
                header="time_s,current_a", comments="")
+    return p
+
+
+def test_threshold_mode_partial_edges_dropped(tmp_path):
+    """A trace that starts inside a burst: that partial event is left out and counted."""
+    p = _cut_csv(tmp_path, 0.54)  # cut in the middle of the first burst
     m = measure(p, supply_v=3.0)
     assert m.summary["n_events"] == 4 and m.summary["dropped_partial_events"] == 1
 
@@ -359,11 +365,7 @@ def test_whole_recording_above_the_threshold(tmp_path):
 def test_only_cut_bursts_says_so(tmp_path):
     """0.54 s to 1.54 s holds the tail of the burst at 0.50-0.58 s and the head of the one at 1.50-1.58 s: two
     partial events and idle time between them, so the error names the two cut bursts."""
-    t, i, _, _ = tf.signals(TRUTH)
-    keep = (t >= 0.54) & (t < 1.54)
-    p = tmp_path / "cut.csv"
-    np.savetxt(p, np.column_stack([t[keep], i[keep]]), fmt=["%.6f", "%.6e"], delimiter=",",
-               header="time_s,current_a", comments="")
+    p = _cut_csv(tmp_path, 0.54, 1.54)
     with pytest.raises(UserError, match=r"the 2 burst\(s\) above 0.001 A are cut by the start or end"):
         measure(p, supply_v=3.0, threshold_a=1e-3)
 

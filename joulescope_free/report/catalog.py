@@ -24,8 +24,7 @@ def _num(x: float) -> str:
 
 def _sleep_for_table(mcu):
     """The lowest-current sleep mode that keeps some SRAM (else the lowest overall)."""
-    keeping = [m for m in mcu.sleep_modes if m.retains_ram_bytes > 0]
-    return min(keeping or mcu.sleep_modes, key=lambda m: m.current_a) if mcu.sleep_modes else None
+    return mcu.retaining_sleep(1) or mcu.retaining_sleep(0)
 
 
 def mcu_record(mcu) -> dict:
