@@ -29,7 +29,6 @@ import joulescope_free as jf  # noqa: E402
 from joulescope_free.api import _analysis  # noqa: E402
 from joulescope_free.hardware.catalog import load_mcu  # noqa: E402
 from joulescope_free.hardware.power import datasheet_run_current_a  # noqa: E402
-from joulescope_free.validation import load_measurements  # noqa: E402
 
 
 def naive_predictions(rows: pd.DataFrame, train: pd.Series) -> tuple[np.ndarray, np.ndarray]:

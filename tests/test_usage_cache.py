@@ -12,25 +12,22 @@ import joulescope_free.usage._figures as figures
 import joulescope_free.usage.lifetime as lifetime
 from joulescope_free.datafile import load_toml
 from joulescope_free.errors import UserError
-from joulescope_free.hardware.catalog import Mcu, SleepMode
 from joulescope_free.paths import data_dir
 from joulescope_free.usage import battery as battery_mod
 from joulescope_free.usage.battery import load_battery
 from joulescope_free.usage.lifetime import PHASE_COLUMNS, DutyResult, duty_cycle
 from joulescope_free.usage.profiles import load_profile
 from joulescope_free.usage.regulator import load_regulator
-
-KIB = 1024
-INF = types.SimpleNamespace(latency_s=0.05, energy_j=0.05 * 4e-3 * 3.0, supply_v=3.0, clock_hz=64e6, run_current_a=4e-3)
+from toy import INF, SLEEP_64K  # noqa: E402
+from toy import toy_mcu as _toy_mcu  # noqa: E402
 
 
 def toy_mcu():
-    return Mcu(id="toy", name="Toy M4", vendor="x", core="cortex-m4", isa=(), typical=False, default_runtime="tflm",
-               max_clock_hz=64e6, default_clock_hz=64e6, sram_bytes=256 * KIB, tcm_bytes=0, flash_bytes=1 << 20,
-               flash_kind="internal", icache_bytes=0, dcache_bytes=0, flash_accelerator=False, flash_wait_states=(),
-               supply_min_v=1.7, supply_max_v=3.6, supply_default_v=3.0, regulator="dcdc",
-               run_current_per_hz_a=50e-12, run_fixed_current_a=0.0, run_reference_v=3.0,
-               sleep_modes=(SleepMode("sleep-64k", 1.5e-6, 64 * KIB, 20e-6),))
+    return _toy_mcu(sleep_modes=(SLEEP_64K,))
+
+
+
+
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 """Every shipped profile, battery and regulator file loads, and every figure in it says where it comes from."""
-from pathlib import Path
 
 import pytest
 

@@ -5,30 +5,19 @@ import types
 import pytest
 
 from joulescope_free.errors import UserError
-from joulescope_free.hardware.catalog import Mcu, SleepMode
+from joulescope_free.hardware.catalog import SleepMode
 from joulescope_free.usage.battery import load_battery
 from joulescope_free.usage.lifetime import duty_cycle, pick_sleep_mode
 from joulescope_free.usage.profiles import load_profile
 from joulescope_free.usage.regulator import load_regulator
+from toy import INF, KIB, toy_mcu  # noqa: E402
+
 
 YEAR_S = 365.25 * 86400
-KIB = 1024
 
 
-def toy_mcu(**kw):
-    base = dict(id="toy", name="Toy M4", vendor="x", core="cortex-m4", isa=(), typical=False, default_runtime="tflm",
-                max_clock_hz=64e6, default_clock_hz=64e6, sram_bytes=256 * KIB, tcm_bytes=0, flash_bytes=1 << 20,
-                flash_kind="internal", icache_bytes=0, dcache_bytes=0, flash_accelerator=False, flash_wait_states=(),
-                supply_min_v=1.7, supply_max_v=3.6, supply_default_v=3.0, regulator="dcdc",
-                run_current_per_hz_a=50e-12, run_fixed_current_a=0.0, run_reference_v=3.0,
-                sleep_modes=(SleepMode("off", 0.4e-6, 0, 300e-6), SleepMode("sleep-64k", 1.5e-6, 64 * KIB, 20e-6),
-                             SleepMode("sleep-all", 3e-6, 256 * KIB, 20e-6)))
-    base.update(kw)
-    return Mcu(**base)
 
 
-# 50 ms at 4 mA from 3.0 V: 0.6 mJ per inference; the run current is also 4 mA
-INF = types.SimpleNamespace(latency_s=0.05, energy_j=0.05 * 4e-3 * 3.0, supply_v=3.0, clock_hz=64e6, run_current_a=4e-3)
 
 
 def write_profile(tmp_path, text, name="p.toml"):

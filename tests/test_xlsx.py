@@ -3,7 +3,6 @@ average current and battery life as Python - also after a reviewer changes the r
 
 The formulas are evaluated by the small evaluator below (cell references, ranges, + - * /, comparisons, SUM,
 MAX, IF, AND: all the workbook uses), independent of the code that wrote them."""
-import math
 import re
 import types
 
@@ -13,21 +12,18 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from joulescope_free.errors import UserError  # noqa: E402
-from joulescope_free.hardware.catalog import Mcu, SleepMode  # noqa: E402
 from joulescope_free.report.xlsx import write_workbook  # noqa: E402
 from joulescope_free.usage.lifetime import duty_cycle  # noqa: E402
-
-KIB = 1024
-INF = types.SimpleNamespace(latency_s=0.05, energy_j=0.05 * 4e-3 * 3.0, supply_v=3.0, clock_hz=64e6, run_current_a=4e-3)
+from toy import INF, KIB, SLEEP_64K  # noqa: E402
+from toy import toy_mcu as _toy_mcu  # noqa: E402
 
 
 def toy_mcu():
-    return Mcu(id="toy", name="Toy M4", vendor="x", core="cortex-m4", isa=(), typical=False, default_runtime="tflm",
-               max_clock_hz=64e6, default_clock_hz=64e6, sram_bytes=256 * KIB, tcm_bytes=0, flash_bytes=1 << 20,
-               flash_kind="internal", icache_bytes=0, dcache_bytes=0, flash_accelerator=False, flash_wait_states=(),
-               supply_min_v=1.7, supply_max_v=3.6, supply_default_v=3.0, regulator="dcdc",
-               run_current_per_hz_a=50e-12, run_fixed_current_a=0.0, run_reference_v=3.0,
-               sleep_modes=(SleepMode("sleep-64k", 1.5e-6, 64 * KIB, 20e-6),))
+    return _toy_mcu(sleep_modes=(SLEEP_64K,))
+
+
+
+
 
 
 PROFILE = """

@@ -39,8 +39,6 @@ def render_profiles(items, console=None) -> None:
     """One row per profile: id, rate, phases, battery, regulator, what it describes."""
     from rich.table import Table
 
-    from ..usage.duty import format_rate
-
     table = Table(title="Duty profiles (energy estimate MODEL --mcu ID --profile ID)", title_justify="left")
     for col in ("id", "rate", "phases", "battery", "regulator", "description"):
         table.add_column(col, overflow="fold", no_wrap=col == "id")
