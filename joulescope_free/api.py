@@ -338,16 +338,18 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     })
     from .validation import error_band
 
-    band = error_band(rt.label, part.core)
+    band = None if calibration is not None else error_band(rt.label, part.core)  # a calibration supersedes it
     s["latency_error_pct"] = band["latency_error_pct"] if band else None
     s["energy_error_pct"] = band["energy_error_pct"] if band else None
-    if band is None:
+    if band is None and calibration is None:
         assumptions.append(f"no error band: no measurement of {rt.label} on a {part.core} in the validation table")
-    elif band["energy_error_pct"] is None:
+    elif band is not None and band["energy_error_pct"] is None:
         assumptions.append(f"no energy error band: no energy measurement of {rt.label} in the validation table")
     if rt.version_note:
         warnings.append(rt.version_note)
-    assumptions += list(rt.assumptions) + list(core.assumptions) + list(power.assumptions)
+    assumptions += list(rt.assumptions) + list(core.assumptions)
+    if calibration is None:  # with a calibration the measured current replaces the workload-factor estimate
+        assumptions += list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
         warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")
 
