@@ -40,6 +40,9 @@ FITTED_CORES = ("cortex-m7", "cortex-m33")
 PRIOR_FC_RATIO = (1.5, 0.5)
 PRIOR_REQUANT = (20.0, 0.2)
 PRIOR_DW_RATIO = (3.0, 0.1)
+#: weight of a faint pull of every coefficient toward its starting value: it decides nothing where rows exist
+#: but keeps coefficients without rows (a core or runtime version left out of a cross-validation fold) in place
+ANCHOR = 0.01
 
 
 class LatencyModel:
@@ -52,9 +55,10 @@ class LatencyModel:
         self.mcus = {m: load_mcu(m) for m in rows["mcu_id"].unique()}
         self.base = {lab: load_runtime(lab) for lab in self.labels}
 
-    def start(self) -> np.ndarray:
+    def start(self, core_speeds=(0.6, 0.9)) -> np.ndarray:
         n = len(self.labels)
-        return np.concatenate([np.log([2.0, 6.0] * n), np.log([PRIOR_FC_RATIO[0], PRIOR_REQUANT[0]]), np.log([0.6, 0.9])])
+        return np.concatenate([np.log([2.0, 6.0] * n), np.log([PRIOR_FC_RATIO[0], PRIOR_REQUANT[0]]),
+                               np.log(core_speeds)])
 
     def unpack(self, p):
         n = len(self.labels)
@@ -68,12 +72,12 @@ class LatencyModel:
             rts[lab] = dataclasses.replace(self.base[lab], coefficients=coeffs)
         return rts, dict(zip(FITTED_CORES, np.exp(p[2 * n + 2:]))), (fc_ratio, requant)
 
-    def priors(self, p) -> np.ndarray:
+    def priors(self, p, start) -> np.ndarray:
         n = len(self.labels)
         out = [(p[2 * n] - np.log(PRIOR_FC_RATIO[0])) * PRIOR_FC_RATIO[1],
                (p[2 * n + 1] - np.log(PRIOR_REQUANT[0])) * PRIOR_REQUANT[1]]
         out += [(p[2 * i + 1] - p[2 * i] - np.log(PRIOR_DW_RATIO[0])) * PRIOR_DW_RATIO[1] for i in range(n)]
-        return np.array(out)
+        return np.concatenate([out, (p - start) * ANCHOR])
 
     def predict(self, p, rows=None) -> np.ndarray:
         rows = self.rows if rows is None else rows
@@ -88,13 +92,15 @@ class LatencyModel:
             out.append(cycles / r.clock_hz)
         return np.array(out)
 
-    def fit(self, mask=None) -> np.ndarray:
-        """Least squares in log space over the rows where ``mask`` is true (all rows by default)."""
+    def fit(self, mask=None, core_speeds=(0.6, 0.9)) -> np.ndarray:
+        """Least squares in log space over the rows where ``mask`` is true (all rows by default). A core class
+        with no rows in the mask keeps its starting ``core_speeds`` value."""
         rows = self.rows if mask is None else self.rows[mask]
         measured = rows["latency_s"].to_numpy()
+        start = self.start(core_speeds)
         res = least_squares(lambda p: np.concatenate([np.log(self.predict(p, rows)) - np.log(measured),
-                                                      self.priors(p)]),
-                            self.start(), loss="soft_l1", f_scale=0.1)
+                                                      self.priors(p, start)]),
+                            start, loss="soft_l1", f_scale=0.1)
         return res.x
 
 
