@@ -211,9 +211,6 @@ def _dedupe(lines: Iterable[str]) -> list:
     return out
 
 
-PHASE_COLUMNS = ["name", "rate_hz", "duration_s", "current_a", "energy_j", "average_current_a", "share"]
-
-
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
              regulator=None, power_model=None) -> Estimate:
@@ -226,7 +223,12 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     """
     analysis = _analysis(model)
     c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model)
-    phases = c["phases"] if c["phases"] is not None else pd.DataFrame(columns=PHASE_COLUMNS)
+    if c["phases"] is not None:
+        phases = c["phases"]
+    else:  # no duty cycle: an empty table with the duty stage's columns
+        from .usage.lifetime import PHASE_COLUMNS
+
+        phases = pd.DataFrame(columns=PHASE_COLUMNS)
     return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=pd.Series(c["summary"], dtype=object),
                     layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
                     warnings=c["warnings"], drivers=c["drivers"])
@@ -260,7 +262,9 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
             from .usage.duty import parse_rate
 
             rate_hz = parse_rate(str(duty))
-    elif prof is not None and prof.rate_hz is not None:
+    elif prof is not None:
+        if prof.rate_hz is None:
+            raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
         rate_hz = prof.rate_hz
     if battery is not None and rate_hz is None and prof is None:
         raise UserError("a battery life needs an inference rate: add --duty (e.g. 1/min) or --profile")
@@ -360,8 +364,6 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         mcu_for_duty = part
         if calibration is not None and calibration.sleep_current_a is not None:
             mcu_for_duty = _with_measured_sleep(part, calibration.sleep_current_a)
-        if rate_hz is None:
-            raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
         duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof, battery=batt, regulator=reg,
                                  supply_v=supply, ram_needed_bytes=ram_needed)
         phases = duty_result.phases if detail else None  # building the table is half a sweep row's time

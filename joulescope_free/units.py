@@ -21,6 +21,8 @@ battery_life_days          d      days until the battery is exhausted (months = 
 """
 from __future__ import annotations
 
+import math
+
 DAYS_PER_MONTH = 30.44  # mean Gregorian month (365.25 / 12, rounded)
 DAYS_PER_YEAR = 365.25  # Julian year
 SECONDS_PER_DAY = 86400.0
@@ -30,8 +32,11 @@ MAH_TO_C = 3.6  # 1 mAh = 3.6 coulomb
 
 
 def si_format(value: float, unit: str, digits: int = 3) -> str:
-    """``si_format(0.00312, "A") -> '3.12 mA'`` for printed tables."""
+    """``si_format(0.00312, "A") -> '3.12 mA'`` for printed tables; None or NaN print as '-'."""
     if value is None:
+        return "-"
+    value = float(value)
+    if math.isnan(value):
         return "-"
     if value == 0:
         return f"0 {unit}"

@@ -95,12 +95,6 @@ def _get(obj, key, default=None):
     return default if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-def _fmt(value, unit):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return si_format(float(value), unit)
-
-
 def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     """Where the energy goes (one row per phase, largest first), the average current, the battery life in days,
     months and years, what limits it and which input moves it most. ``duty_result`` is a DutyResult or any
@@ -115,21 +109,21 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     if phases is None or len(phases) == 0:
         return
     table = Table(title=f"Where the energy goes ({format_rate(_get(s, 'rate_hz'))}, "
-                        f"period {_fmt(_get(s, 'period_s'), 's')})", title_justify="left")
+                        f"period {si_format(_get(s, 'period_s'), 's')})", title_justify="left")
     for col in ("phase", "rate", "duration", "current", "energy", "average current", "share"):
         table.add_column(col, justify="left" if col == "phase" else "right")
     for _, r in phases.sort_values("share", ascending=False).iterrows():
         kind = _get(r, "kind", "")
         rate = "always" if kind == "always-on" else "constant" if kind == "regulator" else format_rate(_get(r, "rate_hz"))
-        duration = "-" if kind in ("always-on", "regulator") else _fmt(_get(r, "duration_s"), "s")
+        duration = "-" if kind in ("always-on", "regulator") else si_format(_get(r, "duration_s"), "s")
         share = _get(r, "share", 0.0)
-        table.add_row(str(r["name"]), rate, duration, _fmt(_get(r, "current_a"), "A"),
-                      "-" if kind == "regulator" else _fmt(_get(r, "energy_j"), "J"),
-                      _fmt(_get(r, "average_current_a"), "A"), f"{100 * share:.1f} %")
+        table.add_row(str(r["name"]), rate, duration, si_format(_get(r, "current_a"), "A"),
+                      "-" if kind == "regulator" else si_format(_get(r, "energy_j"), "J"),
+                      si_format(_get(r, "average_current_a"), "A"), f"{100 * share:.1f} %")
     table.add_section()
-    table.add_row("total", "", "", "", "", _fmt(_get(s, "average_current_a"), "A"), "100 %")
+    table.add_row("total", "", "", "", "", si_format(_get(s, "average_current_a"), "A"), "100 %")
     console.print(table)
-    line = f"average current {_fmt(_get(s, 'average_current_a'), 'A')}, power {_fmt(_get(s, 'average_power_w'), 'W')}"
+    line = f"average current {si_format(_get(s, 'average_current_a'), 'A')}, power {si_format(_get(s, 'average_power_w'), 'W')}"
     if _get(s, "sleep_mode"):
         line += f"; sleeps in {_get(s, 'sleep_mode')}"
     console.print(line)
@@ -142,7 +136,7 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
         if isinstance(battery, dict):
             console.print(f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {battery.get('capacity_mah', 0):,.0f}"
                           f" mAh above {battery.get('effective_cutoff_v', 0):.3g} V; self-discharge "
-                          f"{_fmt(battery.get('self_discharge_current_a'), 'A')}; regulator "
+                          f"{si_format(battery.get('self_discharge_current_a'), 'A')}; regulator "
                           f"{(battery.get('regulator') or {}).get('id', 'none')}")
     drivers = list(getattr(duty_result, "drivers", []) or [])
     if drivers:
