@@ -126,7 +126,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     for model, clock in dict.fromkeys(zip(models, clocks)):  # bad --mcu/--runtime/--clock-mhz: fail before reading
         api.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock)
 
-    rows, measurements, resolved_runtime, resolved_mcu = [], [], runtime, mcu
+    rows, measurements = [], []
     for trace, model, clock in zip(traces, models, clocks):
         m = measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a)
         s = m.summary
@@ -137,11 +137,9 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         pred_power = float(r.summary["inference_power_w"])
         if not (pred_latency > 0 and pred_power > 0):
             raise UserError(f"estimate for {Path(model).name} on {mcu} predicts no latency or power; cannot scale")
-        target = getattr(r, "target", None) or {}
-        resolved_runtime = resolved_runtime or target.get("runtime") or r.summary.get("runtime")
-        resolved_mcu = target.get("mcu") or resolved_mcu
+        resolved_runtime, resolved_mcu = r.target["runtime"], r.target["mcu"]  # as the estimate resolved them
         measured_current = s["event_energy_j"] / (s["event_duration_s"] * volts)
-        clock_hz = r.summary.get("clock_hz", None if clock is None else float(clock) * 1e6)
+        clock_hz = float(r.summary["clock_hz"])
         rows.append({
             "path": str(trace), "sha256": _sha256(trace), "format": m.format, "model": str(model),
             "clock_hz": clock_hz, "supply_v": volts, "n_events": s["n_events"],
