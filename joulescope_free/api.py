@@ -59,12 +59,12 @@ def analyze(model) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ target
-def _resolve_target(mcu, runtime, clock_mhz, supply_v):
+def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
     from .hardware.catalog import Mcu, load_mcu
-    from .hardware.runtimes import load_core, load_runtime
+    from .hardware.runtimes import Runtime, load_core, load_runtime, with_build
 
     part = mcu if isinstance(mcu, Mcu) else load_mcu(str(mcu))
-    rt = load_runtime(runtime or part.default_runtime)
+    rt = runtime if isinstance(runtime, Runtime) else load_runtime(runtime or part.default_runtime)
     if rt.cores and part.core not in rt.cores:
         from .hardware.runtimes import list_runtimes
 
@@ -75,18 +75,23 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v):
         raise UserError(f"runtime '{rt.id}' runs only on {', '.join(rt.vendors)} parts, not on {part.id} "
                         f"({part.vendor}); its default runtime is {part.default_runtime}")
     core = load_core(part.core)
+    if build is not None:
+        rt = with_build(rt, build, core)
     if clock_mhz is None:
         clock_hz = part.default_clock_hz
     else:
         try:
             clock_hz = float(clock_mhz) * 1e6
         except (TypeError, ValueError):
-            raise UserError(f"--clock-mhz must be a number of MHz, not '{clock_mhz}'") from None
+            raise UserError(f"--clock-mhz must be a number of MHz or 'best', not '{clock_mhz}'") from None
         if not clock_hz > 0 or math.isinf(clock_hz):
             raise UserError(f"clock must be positive, got {clock_mhz} MHz")
         if clock_hz > part.max_clock_hz * (1 + 1e-9):
-            raise UserError(f"clock {clock_mhz:g} MHz is above the {part.id} maximum of "
+            raise UserError(f"clock {clock_hz / 1e6:g} MHz is above the {part.id} maximum of "
                             f"{part.max_clock_hz / 1e6:g} MHz; use --clock-mhz up to {part.max_clock_hz / 1e6:g}")
+        if part.fixed_clock and abs(clock_hz - part.max_clock_hz) > 1e-9 * part.max_clock_hz:
+            raise UserError(f"the {part.id} core runs at {part.max_clock_hz / 1e6:g} MHz only; leave out "
+                            f"--clock-mhz or give {part.max_clock_hz / 1e6:g}")
     if supply_v is not None:
         try:
             supply_v = float(supply_v)
@@ -163,11 +168,15 @@ class Estimate:
     assumptions: list
     warnings: list
     drivers: list = field(default_factory=list)
+    clock_search: object = None   # hardware.clock.ClockSearch when the clock was chosen with clock_mhz="best"
 
     def to_dict(self) -> dict:
-        return {"model": self.model, "target": self.target, "summary": self.summary.to_dict(),
-                "layers": self.layers, "phases": self.phases, "battery": self.battery,
-                "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
+        out = {"model": self.model, "target": self.target, "summary": self.summary.to_dict(),
+               "layers": self.layers, "phases": self.phases, "battery": self.battery,
+               "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
+        if self.clock_search is not None:
+            out["clock_search"] = self.clock_search.to_dict()
+        return out
 
     def to_json(self) -> str:
         return json_dumps(self.to_dict())
@@ -213,16 +222,28 @@ def _dedupe(lines: Iterable[str]) -> list:
 
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
-             regulator=None, power_model=None) -> Estimate:
+             regulator=None, power_model=None, build: str | None = None, sleep: str | None = None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
 
     model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
-    (default: the part's); clock_mhz [MHz]; supply_v [V] (default: the battery's voltage when a battery feeds the
+    (default: the part's); clock_mhz [MHz] or ``"best"`` (lowest average current for the duty cycle, else lowest
+    energy per inference; ``Estimate.clock_search`` has the curve); supply_v [V] (default: the battery's voltage when a battery feeds the
     MCU directly, else the part's default); duty: rate such as ``"1/min"`` or a rate in Hz; profile: shipped id or
-    TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML.
+    TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML;
+    build: how the runtime's kernels are compiled (``"O2"``, ``"Os"``; default: the runtime's usual build);
+    battery defaults to 2xAA alkaline when a rate is given (``"none"``: no battery life); sleep: a sleep-mode name
+    (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start.
     """
     analysis = _analysis(model)
-    c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model)
+    search = None
+    if isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best":
+        search = _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model,
+                             build, sleep)
+        clock_mhz = search.clock_hz / 1e6
+    c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model,
+               build=build, sleep=sleep)
+    if search is not None:
+        c["assumptions"] = _dedupe(list(search.notes) + c["assumptions"])
     if c["phases"] is not None:
         phases = c["phases"]
     else:  # no duty cycle: an empty table with the duty stage's columns
@@ -231,15 +252,31 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
         phases = pd.DataFrame(columns=PHASE_COLUMNS)
     return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=pd.Series(c["summary"], dtype=object),
                     layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
-                    warnings=c["warnings"], drivers=c["drivers"])
+                    warnings=c["warnings"], drivers=c["drivers"], clock_search=search)
+
+
+def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep):
+    """``clock_mhz="best"``: search the part's clock range with the chain (see :mod:`hardware.clock`)."""
+    from .hardware.clock import optimal_clock
+
+    part = _resolve_target(mcu, runtime, None, supply_v, build)[0]
+    objective = "average_current_a" if duty is not None or profile is not None else "energy_per_inference_j"
+    cache: dict = {}
+
+    def evaluate(clock_hz):
+        return _chain(analysis, part, runtime, clock_hz / 1e6, supply_v, duty, profile, battery, regulator,
+                      power_model, detail=False, cache=cache, build=build, sleep=sleep)["summary"]
+
+    return optimal_clock(evaluate, part, objective)
 
 
 def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
-           regulator=None, power_model=None, detail: bool = True, cache: dict | None = None) -> dict:
+           regulator=None, power_model=None, detail: bool = True, cache: dict | None = None, build=None,
+           sleep=None) -> dict:
     """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
 
     ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
-    part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v)
+    part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v, build)
     assumptions: list = []
     warnings: list = list(analysis.warnings)
     if clock_hz < 0.25 * part.max_clock_hz and part.run_fixed_current_a == 0:
@@ -266,33 +303,15 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         if prof.rate_hz is None:
             raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
         rate_hz = prof.rate_hz
-    if battery is not None and rate_hz is None and prof is None:
+    from .usage.supply import is_none, power_source
+
+    if battery is not None and not is_none(battery) and rate_hz is None and prof is None:
         raise UserError("a battery life needs an inference rate: add --duty (e.g. 1/min) or --profile")
-    batt = None
-    battery_spec = battery if battery is not None else (prof.battery if prof is not None else None)
-    if battery_spec is not None:
-        from .usage.battery import load_battery
-
-        batt = load_battery(battery_spec)
-    reg = None
-    reg_spec = regulator if regulator is not None else (prof.regulator if prof is not None else None)
-    if reg_spec is not None or batt is not None:
-        from .usage.regulator import load_regulator
-
-        reg = load_regulator(reg_spec if reg_spec is not None else "none")
-
-    # supply voltage: explicit > battery straight to the MCU > the part's default
-    supply = explicit_supply
-    if supply is None:
-        supply = part.supply_default_v
-        if batt is not None and getattr(reg, "kind", "none") == "none":
-            if part.supply_min_v <= batt.nominal_v <= part.supply_max_v:
-                supply = batt.nominal_v
-                assumptions.append(f"supply = battery nominal {batt.nominal_v:g} V (no regulator)")
-            else:  # the duty stage warns that this pack needs a regulator
-                assumptions.append(f"supply = {part.id} default {supply:g} V: the {batt.id} pack "
-                                   f"({batt.nominal_v:g} V nominal) is outside its {part.supply_min_v:g}-"
-                                   f"{part.supply_max_v:g} V range")
+    if prof is not None and prof.mcu and prof.mcu not in (part.id, *part.aliases):
+        warnings.append(f"profile {prof.id} was written for {prof.mcu}; this estimate uses --mcu {part.id}")
+    source = power_source(part, battery, regulator, prof, rate_hz, explicit_supply)
+    batt, reg, supply = source.battery, source.regulator, source.supply_v
+    assumptions += source.assumptions
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
     key = (id(analysis), part.id, rt.label, clock_hz, supply, id(calibration))
@@ -340,18 +359,16 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         "ram_available_bytes": ram_available,
         "flash_available_bytes": part.flash_bytes,
     })
-    from .validation import error_band
+    from .validation import band_summary
 
-    band = None if calibration is not None else error_band(rt.label, part.core)  # a calibration supersedes it
-    s["latency_error_pct"] = band["latency_error_pct"] if band else None
-    s["energy_error_pct"] = band["energy_error_pct"] if band else None
-    if band is None and calibration is None:
-        assumptions.append(f"no error band: no measurement of {rt.label} on a {part.core} in the validation table")
-    elif band is not None and band["energy_error_pct"] is None:
-        assumptions.append(f"no energy error band: no energy measurement of {rt.label} in the validation table")
+    band = band_summary(rt, part.core, cost, calibrated=calibration is not None)  # estimate_basis, *_low_*, *_high_*
+    s.update(band.summary)
+    assumptions.append(band.note)
     if rt.version_note:
         warnings.append(rt.version_note)
-    assumptions += list(rt.assumptions) + list(core.assumptions)
+    from .hardware.kernels import kernel_notes
+
+    assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
     if calibration is None:  # with a calibration the measured current replaces the workload-factor estimate
         assumptions += list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
@@ -364,17 +381,24 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         mcu_for_duty = part
         if calibration is not None and calibration.sleep_current_a is not None:
             mcu_for_duty = _with_measured_sleep(part, calibration.sleep_current_a)
-        duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof, battery=batt, regulator=reg,
-                                 supply_v=supply, ram_needed_bytes=ram_needed)
+        from .usage.sleep import sleep_inputs
+
+        retain, retain_how, cold, sleep_notes = sleep_inputs(s, part, rt, clock_hz, prof)
+        assumptions += sleep_notes
+        duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof,
+                                 battery=batt if batt is not None else "none", regulator=reg, supply_v=supply,
+                                 retain_bytes=retain, retain_source=retain_how, cold_start=cold, sleep_mode=sleep)
         phases = duty_result.phases if detail else None  # building the table is half a sweep row's time
         s.update(duty_result.summary)
+        s["battery_default"] = source.default_battery
         battery_info = duty_result.battery
         assumptions += list(duty_result.assumptions)
         warnings += list(duty_result.warnings)
         drivers = list(duty_result.drivers)
+        s.update(band.duty(duty_result))  # average_current_low_a/high_a, battery_life_low_days/high_days
 
     assumptions += list(part.assumptions)  # the part's derived figures, longest list, last
-    target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label,
+    target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label, "build": rt.build or None,
               "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
               "power_model": str(power_model) if power_model is not None else None}
     return {"target": target, "summary": s, "layers": layers, "phases": phases, "battery": battery_info,
@@ -399,9 +423,14 @@ def _as_list(value) -> list:
     return list(value) or [None]
 
 
-SWEEP_COLUMNS = ["model", "mcu", "runtime", "clock_hz", "supply_v", "duty", "battery", "latency_s",
+SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "clock_hz", "supply_v", "duty", "battery", "latency_s",
                  "energy_per_inference_j", "inference_power_w", "peak_ram_bytes", "fits_ram", "fits_flash",
-                 "average_current_a", "battery_life_days", "battery_life_months", "error"]
+                 "average_current_a", "battery_life_days", "battery_life_months", "battery_life_limited_by", "rate_hz",
+                 "sleep_mode",
+                 # the error band (validation.band_summary)
+                 "estimate_basis", "latency_low_s", "latency_high_s", "energy_low_j", "energy_high_j",
+                 "average_current_low_a", "average_current_high_a", "battery_life_low_days", "battery_life_high_days",
+                 "error"]
 
 
 def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, battery=None, profile=None,
@@ -417,8 +446,9 @@ def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, b
     for (mi, m), part, rt, clk, sv, dt, bt, pf in itertools.product(
             enumerate(model_list), _as_list(mcu), _as_list(runtime), _as_list(clock_mhz), _as_list(supply_v),
             _as_list(duty), _as_list(battery), _as_list(profile)):
-        row = {"model": str(m) if not isinstance(m, (bytes, bytearray)) else "<bytes>", "mcu": getattr(part, "id", part),
-               "runtime": rt, "duty": dt, "battery": bt if not isinstance(bt, dict) else "inline"}
+        path = analyses[mi].path if not isinstance(m, (bytes, bytearray)) else None
+        row = {"model": Path(path).name if path else "<bytes>", "model_path": path, "mcu": getattr(part, "id", part),
+               "runtime": rt, "duty": dt, "battery": bt if not isinstance(bt, dict) else "inline", "error": None}
         try:
             r = _chain(analyses[mi], part, runtime=rt, clock_mhz=clk, supply_v=sv, duty=dt, battery=bt, profile=pf,
                        detail=False, cache=cache)
@@ -432,5 +462,10 @@ def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, b
         row.update({k: s[k] for k in SWEEP_COLUMNS if k in s})
         row.update({"runtime": target["runtime"], "clock_hz": target["clock_hz"], "supply_v": target["supply_v"],
                     "error": None})
+        if bt is None and s.get("battery_id"):
+            row["battery"] = s["battery_id"]  # the default (or the profile's) battery
         rows.append(row)
-    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+    frame = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+    frame["rate_hz"] = frame["rate_hz"].astype(float)
+    frame["error"] = frame["error"].astype(object).where(frame["error"].notna(), None)
+    return frame

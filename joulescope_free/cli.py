@@ -19,10 +19,16 @@ Examples:
   energy estimate model.tflite --mcu nrf52840 --duty 1/min --battery cr2032
   energy estimate model.tflite --mcu stm32l4r5 --runtime x-cube-ai@8.1 --clock-mhz 80 --json
   energy estimate model.tflite --mcu nrf52840 --profile vibration-anomaly --xlsx review.xlsx
+  energy estimate model.tflite --mcu stm32l4r5 --duty 1/min --clock-mhz best
+  energy compare model.tflite --mcu nrf52840,stm32l4r5,esp32s3 --duty 1/s --battery 2xaa-alkaline
+  energy report model.tflite --mcu nrf52840 --mcu stm32u585 --duty 1/min --battery cr2032 -o review.html
   energy measure trace.jls --plot trace.png
   energy calibrate trace.jls --model model.tflite --mcu nrf52840 -o board.toml
   energy mcus | energy runtimes | energy profiles | energy batteries | energy validate
 """
+
+CLOCK_HELP = ("Core clock in MHz (default: the part's default), or 'best': the clock with the lowest average "
+              "current for the duty cycle (lowest energy per inference without one).")
 
 app = typer.Typer(
     name="energy",
@@ -80,17 +86,33 @@ def analyze(
 
 
 # --------------------------------------------------------------------------------------------- estimate
+#: the target options estimate, compare and report share
+RUNTIME_OPTION = typer.Option(None, "--runtime", help="Runtime id, optionally @version (see `energy runtimes`).")
+BUILD_OPTION = typer.Option(None, "--build", help="How the runtime's kernels are compiled: O2, Os (default: the runtime's usual build).")
+CLOCK_OPTION = typer.Option(None, "--clock-mhz", help=CLOCK_HELP)
+SUPPLY_OPTION = typer.Option(None, "--supply-v", help="Supply voltage in V (default: the part's default).")
+DUTY_OPTION = typer.Option(None, "--duty", help="Inference rate: 1/min, 10/s, 2Hz, 'every 10 min', continuous.")
+PROFILE_OPTION = typer.Option(None, "--profile", help="Duty profile id or TOML file (see `energy profiles`).")
+BATTERY_OPTION = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 or 2xaa-alkaline (see `energy batteries`); default with a rate: 2xaa-alkaline; 'none' for no battery life.")
+REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between battery and MCU: none, ldo, buck or a part such as tps63900 (default: the profile's, else none).")
+SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy mcus ID`); default: the cheaper of keeping the state and a cold start.")
+POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
+
+
 @app.command()
 def estimate(
     model: Path = typer.Argument(..., help="A .tflite file (or a Keras model with the tf extra)."),
     mcu: str = typer.Option(..., "--mcu", help="MCU id or generic core (see `energy mcus`)."),
-    runtime: Optional[str] = typer.Option(None, "--runtime", help="Runtime id, optionally @version (see `energy runtimes`)."),
-    clock_mhz: Optional[float] = typer.Option(None, "--clock-mhz", help="Core clock in MHz (default: the part's default)."),
-    supply_v: Optional[float] = typer.Option(None, "--supply-v", help="Supply voltage in V (default: the part's default)."),
-    duty: Optional[str] = typer.Option(None, "--duty", help="Inference rate: 1/min, 10/s, 2Hz, 'every 10 min', continuous."),
-    profile: Optional[str] = typer.Option(None, "--profile", help="Duty profile id or TOML file (see `energy profiles`)."),
-    battery: Optional[str] = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 or 2xaa-alkaline (see `energy batteries`)."),
-    power_model: Optional[Path] = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`."),
+    runtime: Optional[str] = RUNTIME_OPTION,
+    build: Optional[str] = BUILD_OPTION,
+    clock_mhz: Optional[str] = CLOCK_OPTION,
+    supply_v: Optional[float] = SUPPLY_OPTION,
+    duty: Optional[str] = DUTY_OPTION,
+    profile: Optional[str] = PROFILE_OPTION,
+    battery: Optional[str] = BATTERY_OPTION,
+    regulator: Optional[str] = REGULATOR_OPTION,
+    sleep: Optional[str] = SLEEP_OPTION,
+    power_model: Optional[Path] = POWER_MODEL_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
@@ -107,7 +129,7 @@ def estimate(
     refuse_overwrite(csv, force)
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
-        profile=profile, battery=battery, power_model=power_model,
+        profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
     )
     if xlsx is not None:
         result.to_excel(xlsx)
@@ -119,6 +141,68 @@ def estimate(
         _emit_json(result.to_json())
     else:
         render_estimate(result)
+        if result.clock_search is not None:
+            from .report.compare import render_clock_search
+
+            render_clock_search(result.clock_search)
+
+
+# --------------------------------------------------------------------------------------------- compare, report
+#: the target options compare and report pass on to every estimate: (parameter, type, option)
+TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Optional[str], CLOCK_OPTION),
+                  ("supply_v", Optional[float], SUPPLY_OPTION), ("duty", Optional[str], DUTY_OPTION),
+                  ("profile", Optional[str], PROFILE_OPTION), ("battery", Optional[str], BATTERY_OPTION),
+                  ("regulator", Optional[str], REGULATOR_OPTION), ("build", Optional[str], BUILD_OPTION),
+                  ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION))
+
+
+def _with_target_options(command):
+    """Give ``command`` (which takes ``**target``) the :data:`TARGET_OPTIONS` as typer parameters."""
+    import inspect
+
+    sig = inspect.signature(command)
+    own = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+             for name, kind, option in TARGET_OPTIONS]
+    command.__signature__ = sig.replace(parameters=own + extra)
+    return command
+
+
+@app.command()
+@_with_target_options
+def compare(
+    model: Path = typer.Argument(..., help="A .tflite file (or a Keras model with the tf extra)."),
+    mcu: List[str] = typer.Option(..., "--mcu", help="MCU ids, comma-separated or the flag repeated (see `energy mcus`)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list, one object per target."),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Write the table to this CSV file."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --csv file."),
+    **target,
+):
+    """Several MCUs side by side, longest battery life first: latency, energy, RAM/flash fit, current, life."""
+    from .review import compare as run_compare
+    from .report.compare import render_compare
+    from .report.export import json_dumps, refuse_overwrite, write_csv_safely
+
+    refuse_overwrite(csv, force)
+    frame = run_compare(model, mcu, **target)
+    if csv is not None:
+        write_csv_safely(csv, frame)
+    _emit_json(json_dumps(frame)) if as_json else render_compare(frame)
+
+
+@app.command()
+@_with_target_options
+def report(
+    model: Path = typer.Argument(..., help="A .tflite file (or a Keras model with the tf extra)."),
+    mcu: List[str] = typer.Option(..., "--mcu", help="MCU id; repeat the flag or separate with commas for several."),
+    output: Path = typer.Option(..., "-o", "--output", help="The HTML file to write (self-contained, offline)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing OUTPUT."),
+    **target,
+):
+    """A design-review page: one offline HTML file with summary cards and charts for one or more MCUs."""
+    from .review import report as run_report
+
+    typer.echo(f"wrote {run_report(model, mcu, output=output, force=force, **target)}")
 
 
 # --------------------------------------------------------------------------------------------- catalogs
@@ -152,7 +236,50 @@ def _catalog_command(name: str, help_text: str, lister: str, render: str, to_jso
 
 
 for _name, _spec in CATALOGS.items():
-    _catalog_command(_name, *_spec)
+    if _name not in ("profiles", "mcus"):  # profiles (--example) and mcus (ID): below
+        _catalog_command(_name, *_spec)
+
+
+@app.command(name="mcus")
+def mcus(
+    mcu_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="One part: its figures and sleep modes."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+):
+    """List the MCU catalog (power_models/mcus); with an ID, that part and its sleep modes (names for --sleep)."""
+    _, lister, render, to_json = CATALOGS["mcus"]
+    if mcu_id is None:
+        items = _function(lister)()
+        _emit_json(_function(to_json)(items)) if as_json else _function(render)(items)
+        return
+    from .hardware.catalog import load_mcu
+
+    part = load_mcu(mcu_id)
+    if as_json:
+        from .report.catalog import mcu_record
+        from .report.export import json_dumps
+
+        _emit_json(json_dumps(mcu_record(part)))
+    else:
+        from .report.usage import render_mcu
+
+        render_mcu(part)
+
+
+@app.command(name="profiles")
+def profiles(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    example: bool = typer.Option(False, "--example", help="Print a commented profile template that runs as it is "
+                                 "(energy profiles --example > my.toml)."),
+):
+    """List the shipped duty profiles (--example prints a template to start your own)."""
+    if example:
+        from .usage.profiles import example_text
+
+        sys.stdout.write(example_text())
+        return
+    _, lister, render, to_json = CATALOGS["profiles"]
+    items = _function(lister)()
+    _emit_json(_function(to_json)(items)) if as_json else _function(render)(items)
 
 
 # --------------------------------------------------------------------------------------------- validate
@@ -210,8 +337,9 @@ def calibrate(
     threshold_a: Optional[float] = typer.Option(None, "--threshold-a", help="Burst threshold in A."),
     output: Path = typer.Option(..., "-o", "--output", help="The power-model override TOML to write."),
     force: bool = typer.Option(False, "--force", help="Overwrite OUTPUT if it exists."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ):
-    """Fit measured inference duration, energy and sleep baseline into a power-model override for a board."""
+    """Fit measured inference duration, energy and sleep floor into a power-model override for a board."""
     from .measure.calibrate import calibrate as run_calibrate
     from .report.measure import render_calibration
 
@@ -219,7 +347,7 @@ def calibrate(
         traces, models=model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v,
         marker=marker, threshold_a=threshold_a, output=output, force=force,
     )
-    render_calibration(result)
+    _emit_json(result.to_json()) if as_json else render_calibration(result)
 
 
 def main(argv: Optional[list] = None) -> None:

@@ -40,9 +40,25 @@ def si_format(value: float, unit: str, digits: int = 3) -> str:
         return "-"
     if value == 0:
         return f"0 {unit}"
-    prefixes = [(1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")]
+    scale, prefix = _si_prefix(value)
+    return f"{value / scale:.{digits}g} {prefix}{unit}"
+
+
+def _si_prefix(value: float) -> tuple[float, str]:
+    """(scale, prefix) that :func:`si_format` prints ``value`` with."""
     mag = abs(value)
-    for scale, prefix in prefixes:
+    for scale, prefix in ((1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")):
         if mag >= scale:
-            return f"{value / scale:.{digits}g} {prefix}{unit}"
-    return f"{value / 1e-12:.{digits}g} p{unit}"
+            return scale, prefix
+    return 1e-12, "p"
+
+
+def si_band(value: float, low: float | None, high: float | None, unit: str, digits: int = 3) -> str:
+    """``si_band(0.051, 0.038, 0.07, "s") -> '51 ms (38-70)'``: a value and its band, both in the value's prefix;
+    without a band (None or NaN ends) just :func:`si_format`."""
+    text = si_format(value, unit, digits)
+    if value is None or low is None or high is None or any(math.isnan(float(x)) for x in (value, low, high)) \
+            or float(value) == 0:
+        return text
+    scale, _ = _si_prefix(float(value))
+    return f"{text} ({float(low) / scale:.{digits}g}-{float(high) / scale:.{digits}g})"

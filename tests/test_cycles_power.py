@@ -10,7 +10,8 @@ import pytest
 
 import joulescope_free as jf
 from joulescope_free.hardware.catalog import load_mcu
-from joulescope_free.hardware.cycles import inference_cycles, layer_cycles
+from joulescope_free.hardware.cycles import (ICACHE_HOLDS_KERNELS_BYTES, _fetch_stall_per_wait_state,
+                                              inference_cycles, layer_cycles)
 from joulescope_free.hardware.power import datasheet_run_current_a
 from joulescope_free.hardware.runtimes import load_core, load_runtime
 
@@ -77,11 +78,22 @@ def test_flash_wait_states_slow_flash_bound_layers(runtime):
     fast = layer_cycles(_layers(), runtime, m4, part, 120e6)
     slow = layer_cycles(_layers(), runtime, m4, part, 20e6)
     assert slow["memory_cycles"].sum() == 0
-    # conv streams its weights twice-reused: 27648 MACs * 0.5 bytes; FC once per MAC: 640 bytes
+    # conv streams its weights twice-reused: 27648 MACs * 0.5 bytes; FC once per MAC: 640 bytes; and, with no
+    # instruction cache on the part, every executed cycle pays the fetch stall per wait state x 5 wait states
     per_byte = 5 / m4.flash_line_bytes
-    assert fast["memory_cycles"][0] == pytest.approx(27648 * 0.5 * per_byte)
-    assert fast["memory_cycles"][1] == pytest.approx(640 * 1.0 * per_byte)
-    assert fast["memory_cycles"][2] == 0  # no weights
+    fetch = 5 * _fetch_stall_per_wait_state() * fast["compute_cycles"]
+    assert part.icache_bytes < ICACHE_HOLDS_KERNELS_BYTES
+    assert fast["memory_cycles"][0] == pytest.approx(27648 * 0.5 * per_byte + fetch[0])
+    assert fast["memory_cycles"][1] == pytest.approx(640 * 1.0 * per_byte + fetch[1])
+    assert fast["memory_cycles"][2] == pytest.approx(fetch[2])  # no weights: code fetch only
+
+
+def test_an_instruction_cache_removes_the_fetch_stall(runtime):
+    part = dataclasses.replace(load_mcu("stm32l4r5"), icache_bytes=ICACHE_HOLDS_KERNELS_BYTES)
+    m4 = load_core(part.core)
+    got = layer_cycles(_layers(), runtime, m4, part, 120e6)
+    assert got["memory_cycles"][2] == 0
+    assert got["memory_cycles"][1] == pytest.approx(640 * 5 / m4.flash_line_bytes)
 
 
 def test_ad_model_pays_wait_states_in_its_fc_layers():
@@ -91,7 +103,8 @@ def test_ad_model_pays_wait_states_in_its_fc_layers():
     # int8 weights 640 x 128 plus int32 bias 128 x 4, each read from flash at 5 wait states per 16-byte line
     assert first_fc["op"] == "FULLY_CONNECTED" and first_fc["weights_bytes"] == 640 * 128 + 128 * 4
     expected = (640 * 128 + 128 * 4) * 5 / load_core("cortex-m4").flash_line_bytes
-    assert first_fc["memory_cycles"] == pytest.approx(expected)
+    fetch = 5 * _fetch_stall_per_wait_state() * (first_fc["cycles"] - first_fc["memory_cycles"])
+    assert first_fc["memory_cycles"] == pytest.approx(expected + fetch)
 
 
 def test_latency_scales_with_clock_when_flash_has_no_wait_states():

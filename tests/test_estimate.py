@@ -168,12 +168,15 @@ def test_existing_files_are_not_replaced_without_force(capsys, tmp_path):
     assert {"Summary", "Layers", "Phases", "Assumptions"} <= set(openpyxl.load_workbook(target).sheetnames)
 
 
-def test_error_band_only_where_validation_backs_it():
+def test_error_band_basis_follows_the_validation_table():
+    # x-cube-ai@7.3 on the NUCLEO-L4R5ZI is in the table: its band is p90 15.9 % (latency) and 9.2 % (energy)
     backed = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@7.3").summary
-    assert 0 < backed["latency_error_pct"] < 100 and 0 < backed["energy_error_pct"] < 100
+    assert backed["estimate_basis"] == "measured"
+    assert backed["latency_high_s"] / backed["latency_s"] == pytest.approx(1.159)
+    assert backed["energy_low_j"] / backed["energy_per_inference_j"] == pytest.approx(1 / 1.092, rel=1e-3)
     r = jf.estimate(KWS, "nrf52840")  # tflm-cmsis-nn@2.16: no measurement in the table
-    assert r.summary["latency_error_pct"] is None
-    assert any(a.startswith("no error band") for a in r.assumptions)
+    assert r.summary["estimate_basis"] in ("simulated", "extrapolated") and "latency_error_pct" not in r.summary
+    assert any(a.startswith("error band") for a in r.assumptions)
 
 
 def test_validate_a_table_of_other_boards_skips_what_it_cannot_place(tmp_path, capsys):

@@ -176,7 +176,8 @@ def test_li_socl2_has_a_peak_and_the_low_rate_loss_is_self_discharge():
     # Linden's 0.2 mA point (17 Ah, a ~10-year discharge) is reproduced by the peak capacity minus a 1 %/year drain
     r = duty_cycle(types.SimpleNamespace(latency_s=1e-3, energy_j=1e-3 * 3.6 * 0.2e-3, supply_v=3.6, clock_hz=1e6,
                                          run_current_a=0.2e-3),
-                   toy_mcu(sleep_modes=(SleepMode("s", 0.2e-3, 256 * KIB, 0.0),)), rate_hz=1.0, battery="er34615",
+                   toy_mcu(sleep_modes=(SleepMode("s", 0.2e-3, 256 * KIB, 0.0),), supply_max_v=3.9), rate_hz=1.0,
+                   battery="er34615",
                    supply_v=3.6, ram_needed_bytes=0)
     assert r.summary["average_current_a"] == pytest.approx(0.2e-3)
     delivered_mah = r.summary["battery_life_days"] * 86400 * 0.2e-3 / 3.6
@@ -193,10 +194,14 @@ def test_coin_cell_pulses_cost_capacity_and_warn():
     assert any("peaks cost" in d for d in r.drivers)
 
 
-def test_cutoff_single_alkaline_cannot_run_a_1v7_mcu():
-    r = duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery="aa-alkaline", supply_v=1.5, ram_needed_bytes=0)
-    assert r.summary["battery_life_limited_by"] == "cutoff" and r.summary["battery_life_days"] == 0
-    assert any("cannot power" in w for w in r.warnings)
+def test_a_single_alkaline_below_a_1v7_mcu_is_refused_unless_boosted():
+    with pytest.raises(UserError, match=r"aa-alkaline \(1.5 V nominal\) is below the toy minimum supply of 1.7 V "
+                                        r"without a regulator: add a boost regulator"):
+        duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery="aa-alkaline", supply_v=1.5, ram_needed_bytes=0)
+    with pytest.raises(UserError, match="through an ldo"):
+        duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery="aa-alkaline", regulator="ldo", supply_v=1.8)
+    r = duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery="aa-alkaline", regulator="tps63900", supply_v=1.8)
+    assert r.summary["battery_life_days"] > 0
 
 
 def test_effective_cutoff_is_the_mcu_minimum_when_higher():

@@ -114,7 +114,7 @@ def workbook(tmp_path):
 def test_workbook_opens_with_the_four_sheets_and_units_in_headers(workbook):
     duty, path, _ = workbook
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Phases", "Layers", "Assumptions"]
+    assert wb.sheetnames == ["Summary", "Phases", "Layers", "Assumptions", "Life vs rate"]
     assert [c.value for c in wb["Layers"][1]] == ["op", "macs", "latency_s (s)", "output_shape"]
     phase_headers = [c.value for c in wb["Phases"][1]]
     assert "average_current_a (A)" in phase_headers and "rate_hz (Hz)" in phase_headers
@@ -216,3 +216,55 @@ def test_uncapped_life_is_lifetimes_value_and_the_formula_agrees(tmp_path):
     ws = wb["Summary"]
     assert Sheets(wb).value("Summary", f"B{find(ws, 'uncapped_life_s')}") == pytest.approx(uncapped, rel=1e-12)
     assert Sheets(wb).value("Summary", f"B{find(ws, 'battery_life_days')}") == pytest.approx(365.25, rel=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------- charts
+def life_rows(wb):
+    ws = wb["Life vs rate"]
+    return [r for r in range(2, ws.max_row + 1) if isinstance(ws[f"A{r}"].value, float)]
+
+
+def test_life_vs_rate_rows_are_the_duty_model_at_each_rate(workbook):
+    duty, path, prof = workbook
+    wb = openpyxl.load_workbook(path)
+    ev, ws = Sheets(wb), wb["Life vs rate"]
+    rows = life_rows(wb)
+    assert len(rows) >= 10
+    chosen = next(r for r in rows if ws[f"E{r}"].value)
+    assert ws[f"A{chosen}"].value == pytest.approx(0.1)  # the profile's "every 10 s"
+    assert ev.value("Life vs rate", f"B{chosen}") == pytest.approx(duty.summary["average_current_a"], rel=1e-12)
+    assert ev.value("Life vs rate", f"C{chosen}") == pytest.approx(duty.summary["battery_life_days"], rel=1e-12)
+    for r in rows[::4]:  # other rates: the average current is Python's at that rate, exactly (LDO: factor 1)
+        rate = ws[f"A{r}"].value
+        again = duty_cycle(INF, toy_mcu(), profile=prof, rate_hz=rate, battery="cr2032", regulator="ldo",
+                           supply_v=3.0, ram_needed_bytes=30 * KIB)
+        assert ev.value("Life vs rate", f"B{r}") == pytest.approx(again.summary["average_current_a"], rel=1e-9)
+        assert ev.value("Life vs rate", f"D{r}") == pytest.approx(rate * 3600)
+
+
+def test_the_charts_read_the_live_cells_and_move_with_a_current(workbook):
+    import zipfile
+
+    duty, path, _ = workbook
+    charts = [zipfile.ZipFile(path).read(n).decode() for n in zipfile.ZipFile(path).namelist()
+              if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+    pie = next(c for c in charts if "<c:pieChart>" in c)
+    n = len(duty.phases)
+    assert f"Phases!$H$2:$H${n + 1}" in pie and f"Phases!$A$2:$A${n + 1}" in pie  # average_current_a formulas
+    life = next(c for c in charts if "<c:scatterChart>" in c)
+    assert "'Life vs rate'!$C$2" in life and "<c:logBase val=\"10\"/>" in life
+    wb = openpyxl.load_workbook(path)
+    wp = wb["Phases"]
+    wp[f"E{find(wp, 'sensor')}"].value = 2e-3  # +1 mA x 0.1 s per inference
+    ev, ws = Sheets(wb), wb["Life vs rate"]
+    for r in life_rows(wb)[::5]:
+        rate = ws[f"A{r}"].value
+        before = duty_cycle(INF, toy_mcu(), profile=_profile_path(workbook), rate_hz=rate, battery="cr2032",
+                            regulator="ldo", supply_v=3.0, ram_needed_bytes=30 * KIB).summary["average_current_a"]
+        assert ev.value("Life vs rate", f"B{r}") == pytest.approx(before + 1e-3 * 0.1 * rate, rel=1e-9)
+
+
+def _profile_path(workbook):
+    return workbook[2]
+

@@ -36,7 +36,7 @@ class SleepMode:
     current_a: float               # supply current in this mode, at the part's reference supply
     retains_ram_bytes: int         # SRAM kept (0 = the model and its state must be reloaded)
     wakeup_s: float                # time from the wake event to running code
-    provenance: dict = field(default_factory=dict)  # figure name -> "source"/"derived"/"measured"
+    provenance: dict = field(default_factory=dict)  # figure name -> "source"/"derived"/"measured"/"computed"
     wakeup_energy_j: float = 0.0   # energy of one wake-up (derived from wakeup_s x run current if not given)
 
 
@@ -77,6 +77,7 @@ class Mcu:
     notes: str = ""                # conflicts between sources and why a figure was chosen
     run_condition: str = ""        # workload, code location, regulator of the run figures
     typical_of: tuple = ()         # for typical entries: the catalog parts their figures summarise
+    fixed_clock: bool = False      # the core runs at max_clock_hz only (no other clock can be chosen)
 
     def wait_states(self, clock_hz: float) -> int:
         for max_hz, ws in self.flash_wait_states:
@@ -129,7 +130,7 @@ _TOP_PLAIN = {  # key -> (type, required)
     "id": (str, True), "name": (str, True), "vendor": (str, True), "core": (str, True), "isa": (list, True),
     "typical": (bool, True), "default_runtime": (str, True), "flash_kind": (str, True),
     "flash_accelerator": (bool, True), "boards": (list, False), "aliases": (list, False), "notes": (str, False),
-    "typical_of": (list, False),
+    "typical_of": (list, False), "fixed_clock": (bool, False),
 }
 _SLEEP_OPTIONAL = {"wakeup_energy_j"}
 
@@ -262,7 +263,7 @@ def mcu_from_toml(path) -> Mcu:
             prov[key] = rd.provenance[f"{where}.{key}"][0]
         if "wakeup_energy_j" not in vals:
             vals["wakeup_energy_j"] = vals["wakeup_s"] * run_default_a * runv["reference_supply_v"]
-            prov["wakeup_energy_j"] = "derived"
+            prov["wakeup_energy_j"] = "computed"  # not in the file: the duty model recomputes it at the chosen clock
             rd.provenance[f"{where}.wakeup_energy_j"] = ("derived", "wakeup_s x run current at default clock "
                                                          "x reference supply")
             derived_wakeup_energy = True
@@ -288,6 +289,7 @@ def mcu_from_toml(path) -> Mcu:
         run_current_per_hz_a=runv["current_per_hz_a"], run_fixed_current_a=runv["fixed_current_a"],
         run_reference_v=runv["reference_supply_v"], sleep_modes=tuple(modes),
         boards=tuple(tree.get("boards", ())), aliases=tuple(tree.get("aliases", ())),
+        fixed_clock=bool(tree.get("fixed_clock", False)),
         sources=tuple(rd.sources), assumptions=tuple(line for _, line in sorted(rd.assumptions, key=lambda t: t[0])), provenance=rd.provenance,
         path=str(path), notes=tree.get("notes", ""), run_condition=str(run.get("condition", "")),
         typical_of=tuple(tree.get("typical_of", ())),

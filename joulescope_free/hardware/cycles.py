@@ -9,18 +9,25 @@ For each operator, on the runtime's reference core (a Cortex-M4 with DSP instruc
   per byte (copies); RESHAPE-like ops cost only the dispatch;
 * every layer: ``layer_overhead_cycles``; every inference: ``invoke_overhead_cycles``.
 
-The compute part is scaled by the core class's ``speed``. Memory: weights live in flash; every weight byte that
+The compute part is scaled by the core class's ``speed``. Where the runtime dispatches to a kernel library simulated
+for the core (``power_models/kernels``, see :mod:`.kernels`), a layer that library has a kernel for costs the
+simulated kernel's cycles instead (times the runtime's ratio to that library for closed runtimes), plus the
+dispatch overhead. Memory: weights live in flash; every weight byte that
 must come from flash costs ``wait_states(clock) / flash_line_bytes`` cycles (one access of ``ws`` wait states brings
 a line in). A layer whose weights fit the data cache reads them once; otherwise the kernel streams them
 ``traffic_per_mac`` times per MAC (twice-reused by CMSIS-NN-style 2-pixel convolution kernels, once by FC).
-External QSPI flash costs ``EXTERNAL_FLASH_CYCLES_PER_BYTE`` per byte missed.
+External QSPI flash costs ``EXTERNAL_FLASH_CYCLES_PER_BYTE`` per byte missed. Code fetched from flash stalls too
+where no instruction cache holds the kernels: :func:`fetch_stall_fraction` of the compute cycles.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+
+from .kernels import kernel_core, layer_shapes, simulated_cycles
 
 #: weight bytes fetched per MAC when the layer's weights do not stay in a cache (kernel structure)
 TRAFFIC_PER_MAC = {"conv": 0.5, "transpose_conv": 0.5, "depthwise": 0.5, "fc": 1.0, "rnn": 1.0, "matmul": 0.0}
@@ -45,6 +52,7 @@ class LayerArrays:
     weights_bytes: np.ndarray
     weight_elem_bytes: np.ndarray
     index: pd.Index
+    shapes: object = None         # kernels.LayerShapes: the simulated-kernel view (None: coefficients only)
 
 
 def _column(layers: pd.DataFrame, name: str, default) -> pd.Series:
@@ -66,7 +74,7 @@ def layer_arrays(layers: pd.DataFrame) -> LayerArrays:
         out_bytes=_column(layers, "bytes_written", 0).to_numpy(dtype=float),
         weights_bytes=_column(layers, "weights_bytes", 0).to_numpy(dtype=float),
         weight_elem_bytes=wdt.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float),
-        index=layers.index,
+        index=layers.index, shapes=layer_shapes(layers) if "op" in layers else None,
     )
 
 
@@ -123,6 +131,11 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
         cyc += np.where(kind == name, cost, 0.0)
     cyc += c["layer_overhead_cycles"]
     compute = cyc * core.speed
+    if (runtime.kernels or runtime.kernels_by_core) and a.shapes is not None:  # kernels simulated for this core replace the per-MAC guesses
+        sim_core = kernel_core(runtime, core)
+        if sim_core:
+            sim, covered = simulated_cycles(a.shapes, runtime, sim_core, core.id, core.timing_factor)
+            compute = np.where(covered, sim + c["layer_overhead_cycles"] * core.speed, compute)
 
     memory = np.zeros(len(kind))
     if mcu is not None and clock_hz:
@@ -133,7 +146,32 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
             cache = float(getattr(mcu, "dcache_bytes", 0) or 0)
             traffic = np.where(a.weights_bytes <= cache, a.weights_bytes, np.maximum(streamed, a.weights_bytes))
             memory = traffic * per_byte
+        memory = memory + compute * fetch_stall_fraction(mcu, clock_hz)
     return compute, memory
+
+
+#: an instruction cache at least this large holds the kernels' loops (CMSIS-NN's hottest code is a few KiB)
+ICACHE_HOLDS_KERNELS_BYTES = 4096
+
+
+@lru_cache(maxsize=None)
+def _fetch_stall_per_wait_state() -> float:
+    from ..datafile import as_figure, load_toml
+    from ..paths import data_dir
+
+    path = data_dir("power_models") / "memory_system.toml"
+    return float(as_figure(load_toml(path)["fetch_stall_per_wait_state"], str(path)).value)
+
+
+def fetch_stall_fraction(mcu, clock_hz: float) -> float:
+    """Cycles lost fetching code from flash, per executed cycle: ``fetch_stall_per_wait_state x wait states`` on
+    parts that run from internal flash without an instruction cache that holds the kernels (a prefetch buffer or
+    a small ART-style line cache only); 0 with such a cache, no wait states, or code in RAM."""
+    if getattr(mcu, "flash_kind", "internal") != "internal":
+        return 0.0
+    if float(getattr(mcu, "icache_bytes", 0) or 0) >= ICACHE_HOLDS_KERNELS_BYTES:
+        return 0.0
+    return _fetch_stall_per_wait_state() * mcu.wait_states(clock_hz)
 
 
 def total_cycles(compute: np.ndarray, memory: np.ndarray, runtime, core) -> float:

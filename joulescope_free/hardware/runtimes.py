@@ -36,6 +36,9 @@ COEFFICIENTS = (
     "activity",                   # inference current relative to a CMSIS-NN-class runtime (power model)
 )
 SIZES = ("ram_overhead_bytes", "flash_overhead_bytes")
+#: a closed runtime's cost per kernel kind as a multiple of its simulated baseline library (``kernels``) on the
+#: same core: conv (dense and transpose), depthwise, fc (and matmul/RNN gates), other (pooling, element-wise, ...)
+RATIOS = ("conv_ratio", "depthwise_ratio", "fc_ratio", "other_ratio")
 #: the coefficients benchmarks/fit_cycle_model.py fits to measurements (the rest come from kernel structure)
 FREE_COEFFICIENTS = ("conv_cycles_per_mac", "depthwise_cycles_per_mac", "fc_cycles_per_mac")
 
@@ -49,6 +52,8 @@ class CoreClass:
     float32_factor: float         # float32 MAC cost relative to int8
     int16_factor: float           # int16x8 MAC cost relative to int8
     flash_line_bytes: int         # bytes one flash (or cache-line) access brings in
+    kernel_proxy: str = ""        # the simulated core whose kernel tables stand in where this one has none
+    timing_factor: float = 1.0    # real cycles / simulated kernel cycles, where the calibration table measures it
     assumptions: tuple = ()
     provenance: dict = field(default_factory=dict)
 
@@ -70,12 +75,22 @@ class Runtime:
     vendors: tuple = ()           # MCU vendors it supports (empty: any vendor with a listed core)
     interpreter: str = ""         # "tflm": RAM overhead is TFLM's persistent area, estimated per model
     version_note: str = ""        # set when a requested version was not characterised (see load_runtime)
+    kernels: str = ""             # kernel library it dispatches to (power_models/kernels/<kernels>.toml), if any
+    build: str = ""               # how those kernels are compiled (O2, Os, ...): the runtime's usual build
+    kernel_ratios: dict = field(default_factory=dict)  # closed runtimes: RATIOS against the ``kernels`` baseline
+    core_factors: dict = field(default_factory=dict)   # closed runtimes: core id -> its measured deviation from them
+    kernels_by_core: dict = field(default_factory=dict)  # core id -> kernel library where it differs from ``kernels``
+    kernel_overrides: dict = field(default_factory=dict)  # variant the library's wrapper picks -> what the runtime calls
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
 
     @property
     def label(self) -> str:
         return f"{self.id}@{self.version}"
+
+    def kernels_for(self, core_id: str) -> str:
+        """The kernel library this runtime dispatches to on ``core_id`` ('' where it has none)."""
+        return self.kernels_by_core.get(core_id, self.kernels)
 
 
 def _figures(table: dict, where: str, provenance: dict) -> dict:
@@ -111,7 +126,9 @@ def load_core(core_id: str) -> CoreClass:
     return CoreClass(
         id=core_id, name=raw.get("name", core_id), speed=figs["speed"], simd_lanes=int(figs["simd_lanes"]),
         float32_factor=figs["float32_factor"], int16_factor=figs["int16_factor"],
-        flash_line_bytes=int(figs["flash_line_bytes"]), assumptions=notes, provenance=prov,
+        flash_line_bytes=int(figs["flash_line_bytes"]), kernel_proxy=str(raw.get("kernel_proxy", "")),
+        timing_factor=figs.get("kernel_timing_factor", 1.0),
+        assumptions=notes, provenance=prov,
     )
 
 
@@ -154,13 +171,23 @@ def _runtime_versions(runtime_id: str) -> dict:
         missing = [k for k in COEFFICIENTS + SIZES if k not in coeffs]
         if missing:
             raise UserError(f"{path} version {version}: missing {', '.join(missing)}")
+        ratios = {k: coeffs[k] for k in RATIOS if k in coeffs}
+        core_factors = _figures(table.get("core_factors", {}), f"{path} [versions.{version}.core_factors]", {})
+        kernels = table.get("kernels", raw.get("kernels", ""))
+        kernels_by_core = dict(kernels) if isinstance(kernels, dict) else {}
+        kernels = str(kernels_by_core.pop("default", "")) if isinstance(kernels, dict) else str(kernels)
+        build = str(table.get("build", raw.get("build", "")))
         estimated = [k for k in FREE_COEFFICIENTS
                      if prov.get(k, ("", ""))[0] == "derived" and not prov[k][1].startswith("fitted")]
         assumptions = ()
-        if estimated:
+        if estimated and not kernels:  # with simulated kernels these are only the fallback of unsimulated cores
             values = ", ".join(f"{k.replace('_cycles_per_mac', '')} {coeffs[k]:g}" for k in estimated)
             assumptions = (f"runtime {runtime_id}@{version}: cycles per MAC ({values}) are estimates, not fitted to "
                            f"measurements ({prov[estimated[0]][1]})",)
+        if (kernels or kernels_by_core) and not build:
+            raise UserError(f"{path} version {version}: kernels = \"{kernels}\" needs build = \"O2\" (or Os, ...)")
+        if (ratios or core_factors) and not kernels:
+            raise UserError(f"{path} version {version}: kernel ratios need the baseline library (kernels = ...)")
         out[version] = Runtime(
             id=runtime_id, name=raw.get("name", runtime_id), vendor=raw.get("vendor", ""),
             cores=tuple(raw.get("cores", ())), versions=tuple(order), default_version=default_version,
@@ -168,8 +195,9 @@ def _runtime_versions(runtime_id: str) -> dict:
             ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]),
             flash_overhead_bytes=int(coeffs["flash_overhead_bytes"]),
             source=raw.get("source", ""), notes=raw.get("notes", ""), vendors=tuple(raw.get("vendors", ())),
-            interpreter=raw.get("interpreter", ""),
-            assumptions=assumptions, provenance=prov,
+            interpreter=raw.get("interpreter", ""), kernels=kernels, build=build, kernel_ratios=ratios,
+            core_factors=core_factors, kernels_by_core=kernels_by_core,
+            kernel_overrides=dict(table.get("kernel_overrides", raw.get("kernel_overrides", {}))),            assumptions=assumptions, provenance=prov,
         )
     return out
 
@@ -211,3 +239,20 @@ def load_runtime(spec: str) -> Runtime:
 def list_runtimes() -> list[Runtime]:
     """Every runtime at its default version, sorted by id."""
     return [load_runtime(r) for r in _runtime_files()]
+
+
+def with_build(runtime: Runtime, build: str, core) -> Runtime:
+    """The runtime with its kernels compiled another way (``"Os"``, ``"O2"``; a leading ``-`` is accepted).
+    Only builds simulated for the core are accepted."""
+    from .kernels import builds as simulated_builds
+
+    wanted = str(build).strip().lstrip("-")
+    library = runtime.kernels_for(core.id)
+    if not library:
+        raise UserError(f"runtime '{runtime.label}' has no simulated kernels, so --build does not apply to it; "
+                        f"runtimes with simulated kernels: "
+                        f"{', '.join(r.id for r in list_runtimes() if r.kernels or r.kernels_by_core)}")
+    available = simulated_builds(library, core.id) or simulated_builds(library, core.kernel_proxy)
+    if wanted not in available:
+        raise unknown(f"build of {library} on {core.id}", wanted, available or [runtime.build])
+    return dataclasses.replace(runtime, build=wanted)

@@ -3,7 +3,9 @@ energy, and the sleep baseline, streaming the file in bounded memory.
 
 Summary keys (units in the names): ``n_events``, ``event_duration_s`` / ``event_energy_j`` / ``event_charge_c``
 (medians over events), ``event_current_a`` (median of each event's charge / duration), ``peak_current_a``
-(largest event peak), ``baseline_current_a`` (mean current outside the events), ``average_current_a`` (whole
+(largest event peak), ``baseline_current_a`` (mean current outside the events), ``floor_current_a`` (the sleep
+floor: the level of the samples outside the events, from their lower percentiles, so other activity between
+inferences does not raise it), ``average_current_a`` (whole
 trace), ``duration_s``, ``energy_j`` (whole trace), ``supply_v`` (mean file voltage, or ``--supply-v``),
 ``sample_rate_hz``, ``n_samples``, ``threshold_a`` (burst entry level; None with a marker), ``exit_threshold_a``,
 ``marker``, ``dropped_partial_events``.
@@ -30,10 +32,16 @@ class Measurement:
 
     path: Path
     format: str
-    summary: dict
+    summary: object                     # pandas Series (a dict given here is turned into one), like the estimate's
     events: object                      # pandas DataFrame
     envelope: dict = field(repr=False, default_factory=dict)
     notes: list = field(default_factory=list)
+
+    def __post_init__(self):
+        import pandas as pd
+
+        if not isinstance(self.summary, pd.Series):
+            self.summary = pd.Series(dict(self.summary), dtype=object)
 
     def to_dict(self) -> dict:
         """Plain Python (numpy scalars unwrapped, NaN -> None); ``events`` as a list of records."""
@@ -123,7 +131,9 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
     thresholds = None
     if marker_name is None and threshold_a is None:
         hist = CurrentHistogram()
+        seen = 0
         for chunk in _passes(source, chunk_samples, progress, "baseline"):
+            seen = _check_finite(chunk, seen, path)
             hist.add(_current(chunk, supply_v))
         thresholds = auto_thresholds(hist)
         enter_a, exit_a = thresholds.enter_a, thresholds.exit_a
@@ -132,8 +142,13 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
 
     detector = EventDetector()
     envelope = Envelope()
+    # the sleep floor: the level of the lower tail of the samples (auto threshold: the first pass already has it;
+    # with a marker or a given threshold: a histogram of the samples outside the events)
+    idle = CurrentHistogram() if thresholds is None else None
     voltage_sum = 0.0
+    seen = 0
     for chunk in _passes(source, chunk_samples, progress, "events"):
+        seen = _check_finite(chunk, seen, path)
         current = _current(chunk, supply_v)
         if chunk.power_w is not None:
             power = chunk.power_w
@@ -149,6 +164,8 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
         else:
             active = hysteresis(current, enter_a, exit_a, detector.state)
         detector.feed(chunk.times, chunk.dt_s, current, power, active)
+        if idle is not None:
+            idle.add(current[~np.asarray(active, dtype=bool)])
         envelope.add(chunk.times, current)
     events = detector.finish()
 
@@ -170,6 +187,7 @@ def _measure(source, path, supply_v, marker, threshold_a, progress, chunk_sample
         "peak_current_a": float(events["peak_current_a"].max()),
         "baseline_current_a": detector.idle_charge_c / detector.idle_duration_s if detector.idle_duration_s > 0
         else float("nan"),
+        "floor_current_a": _floor(thresholds, idle),
         "average_current_a": detector.total_charge_c / duration if duration > 0 else float("nan"),
         "duration_s": duration,
         "energy_j": detector.total_energy_j,
@@ -205,6 +223,27 @@ def _no_events(path, marker_name, enter_a, thresholds, given: bool, detector) ->
                 "--threshold-a or --marker")
     return (f"no events in {path.name} above threshold {enter_a:.3g} A (baseline {thresholds.level_a:.3g} A); "
             "give --threshold-a or --marker")
+
+
+def _floor(thresholds, idle) -> float:
+    """The sleep floor [A]: the baseline level of the auto thresholds, else that of the idle-sample histogram."""
+    if thresholds is not None:
+        return float(thresholds.level_a)
+    return auto_thresholds(idle).level_a if idle.total else float("nan")
+
+
+def _check_finite(chunk, seen: int, path: Path) -> int:
+    """Refuse a chunk with an infinite or NaN sample, naming the sample; returns the samples seen so far."""
+    for name, values in (("current", chunk.current_a), ("voltage", chunk.voltage_v), ("power", chunk.power_w)):
+        if values is None:
+            continue
+        bad = ~np.isfinite(values)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            t = float(chunk.times(np.array([k]))[0])
+            raise UserError(f"{path.name}: non-finite {name} sample ({values[k]:g}) at sample {seen + k} "
+                            f"(t = {t:.6g} s); remove or repair it")
+    return seen + len(chunk)
 
 
 def _current(chunk, supply_v) -> np.ndarray:

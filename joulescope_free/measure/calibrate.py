@@ -145,6 +145,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
             "clock_hz": clock_hz, "supply_v": volts, "n_events": s["n_events"],
             "event_duration_s": s["event_duration_s"], "event_energy_j": s["event_energy_j"],
             "inference_current_a": measured_current, "baseline_current_a": s["baseline_current_a"],
+            "floor_current_a": s["floor_current_a"],
             "predicted_latency_s": pred_latency, "predicted_energy_j": pred_energy,
             "predicted_current_a": pred_power / volts,
             "latency_ratio": s["event_duration_s"] / pred_latency,
@@ -154,8 +155,11 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     frame = pd.DataFrame(rows)
     latency_scale = _geomean(frame["latency_ratio"])
     current_scale = _geomean(frame["current_ratio"])
-    baselines = frame["baseline_current_a"].dropna()
-    sleep = float(baselines.median()) if len(baselines) else None  # None: no idle time between the events
+    floors = frame["floor_current_a"].dropna()
+    sleep = float(floors.median()) if len(floors) else None  # None: no idle time between the events
+    if sleep is not None and not (math.isfinite(sleep) and sleep >= 0):
+        raise UserError(f"the sleep floor of the traces is {sleep:.3g} A (negative or not finite): check the meter's "
+                        "zero offset and the trace's current unit; nothing was written")
     frame["latency_residual"] = frame["latency_ratio"] / latency_scale - 1.0
     frame["energy_residual"] = frame["latency_ratio"] * frame["current_ratio"] / (latency_scale * current_scale) - 1.0
     n = len(frame)
@@ -164,7 +168,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         "latency_scale": f"geometric mean of measured/predicted inference duration over {n} trace(s): {names}",
         "current_scale": f"geometric mean of measured/predicted inference current (energy / (duration x supply)) "
                          f"over {n} trace(s): {names}",
-        "sleep_current_a": f"median baseline current outside the events of {n} trace(s): {names}",
+        "sleep_current_a": f"median sleep floor (level of the samples outside the events) of {n} trace(s): {names}",
     }
     notes = [f"{Path(r['path']).name}: {Path(r['model']).name}, {r['n_events']} events, latency x"
              f"{r['latency_ratio']:.3g}, current x{r['current_ratio']:.3g}" for r in rows]
@@ -174,6 +178,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         if worst > 0.10:
             notes.append("the traces disagree by more than 10 %: one scale per board does not fit them all; check "
                          "the --model and --clock-mhz given for each trace")
+    notes += _plausibility(latency_scale, current_scale)
     if sleep is None:
         del texts["sleep_current_a"]
         notes.append("no idle time between events in any trace: sleep current not measured (catalog value kept)")
@@ -182,6 +187,26 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
                               provenance)
     _write(output, calibration, frame)
     return CalibrationResult(calibration, frame, measurements, output)
+
+
+LATENCY_RANGE = (0.25, 4.0)   # measured / predicted inference duration outside this: a set-up mistake is likelier
+CURRENT_RANGE = (0.3, 3.0)    # measured / predicted inference current outside this: the same
+
+
+def _plausibility(latency_scale: float, current_scale: float) -> list[str]:
+    """Warnings (written into the file's notes) for scales a mistake explains better than the board does."""
+    out = []
+    lo, hi = LATENCY_RANGE
+    if not lo <= latency_scale <= hi:
+        out.append(f"warning: measured inference duration is {latency_scale:.3g} x the prediction (outside "
+                   f"{lo:g}-{hi:g}): check --clock-mhz (the clock the board ran), --model (the model it ran) and "
+                   "--marker (high around the inference only)")
+    lo, hi = CURRENT_RANGE
+    if not lo <= current_scale <= hi:
+        out.append(f"warning: measured inference current is {current_scale:.3g} x the prediction (outside "
+                   f"{lo:g}-{hi:g}): check --supply-v and the trace's current unit, and whether the board's "
+                   "regulator, LEDs or sensors are in the measured path")
+    return out
 
 
 # ------------------------------------------------------------------------------------------ TOML

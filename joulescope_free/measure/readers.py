@@ -392,17 +392,23 @@ class CsvSource(TraceSource):
         self.progress_done = self.progress_total
         yield self._chunk(pending, np.array([last_dt]))
 
+    def _check_finite(self, frame, col, values, quantity: str, row0: int) -> None:
+        """An empty, NaN or infinite sample is refused naming its data row and file line."""
+        bad = ~np.isfinite(values)
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            what = "empty or NaN" if np.isnan(values[k]) else f"infinite ({values[k]:g})"
+            line = row0 + k + 2 + self.layout.header_line
+            raise UserError(f"{self.path.name}: {what} {quantity} value in data row {row0 + k + 1} (line {line}); "
+                            "remove or repair that sample")
+
     def _convert(self, frame, row0) -> dict:
         out = {"time_s": frame[self.time_col.index].to_numpy(np.float64) * self.time_col.scale}
-        if np.isnan(out["time_s"]).any():
-            k = int(np.flatnonzero(np.isnan(out["time_s"]))[0])
-            raise UserError(f"{self.path.name}: empty time value in data row {row0 + k + 1}")
+        self._check_finite(frame, self.time_col, out["time_s"], "time", row0)
         for key, col in (("current_a", self.current_col), ("voltage_v", self.voltage_col), ("power_w", self.power_col)):
             if col is not None:
                 values = frame[col.index].to_numpy(np.float64) * col.scale
-                if np.isnan(values).any():
-                    k = int(np.flatnonzero(np.isnan(values))[0])
-                    raise UserError(f"{self.path.name}: empty {col.quantity} value in data row {row0 + k + 1}")
+                self._check_finite(frame, col, values, col.quantity, row0)
                 out[key] = values
         digital = {}
         for col in self.digital_cols:

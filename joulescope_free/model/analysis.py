@@ -15,7 +15,7 @@ biases, shape/axis tensors) the layer reads; ``bytes_read = input_bytes + weight
 
 Summary (``summary`` keys): ``macs, weights_bytes`` (every constant buffer in the file once), ``arena_bytes``
 (TFLM greedy plan), ``runtime_overhead_bytes`` (estimated TFLM arena tail), ``peak_ram_bytes`` (= arena +
-overhead), ``graph_bytes`` (the rest of the flatbuffer), ``code_bytes`` (estimated runtime + kernel code),
+overhead), ``variable_bytes`` (variable tensors: state kept between inferences), ``graph_bytes`` (the rest of the flatbuffer), ``code_bytes`` (estimated runtime + kernel code),
 ``flash_bytes`` (= weights + graph + code), ``n_layers, n_subgraphs, n_unsupported, bytes_read,
 bytes_written, tensor_type`` (``int8``, ``int16x8``, ``float32``, ``hybrid`` or ``mixed``).
 """
@@ -288,6 +288,7 @@ def _analyze(model: TfliteModel, path: str, sha: str) -> ModelAnalysis:
         "arena_bytes": int(arena_bytes),
         "runtime_overhead_bytes": int(overhead),
         "peak_ram_bytes": int(arena_bytes + overhead),
+        "variable_bytes": int(sum(t.nbytes for t in sg.tensors if t.variable)),  # state kept between inferences
         "graph_bytes": int(graph_bytes),
         "code_bytes": int(code_bytes),
         "flash_bytes": int(weights_bytes + graph_bytes + code_bytes),

@@ -8,8 +8,10 @@ quantization ranges are meaningless. Results are cached by the input's SHA-256 i
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from ..errors import UserError
@@ -99,6 +101,27 @@ def _input_specs(tf, keras_model, saved):
     return [(tuple(1 if d is None else int(d) for d in s.shape), tf.as_dtype(s.dtype)) for s in specs.values()]
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send what is printed to stdout, from Python and from native code (file descriptor 1), to stderr, so
+    ``--json`` output stays the only thing on stdout."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (some notebooks): Python-level redirection only
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+        return
+    try:
+        os.dup2(2, 1)
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _convert(path: Path) -> bytes:
     tf = _import_tf()
     import numpy as np
@@ -123,7 +146,8 @@ def _convert(path: Path) -> bytes:
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.inference_input_type = tf.int8
         converter.inference_output_type = tf.int8
-        return bytes(converter.convert())
+        with _stdout_to_stderr():  # the converter prints its log ("Saved artifact at ...") to stdout
+            return bytes(converter.convert())
     except UserError:
         raise
     except Exception as exc:

@@ -87,11 +87,24 @@ def render_mcus(items: Iterable, console: Console | None = None) -> None:
 
 
 # --------------------------------------------------------------------------------------------- runtimes
+def _kernels(rt) -> str:
+    """The kernel library (per core where it differs) and build the runtime's costs come from."""
+    per_core = ", ".join(f"{lib} on {core}" for core, lib in rt.kernels_by_core.items())
+    libs = ", ".join(x for x in (rt.kernels, per_core) if x)
+    if not libs:
+        return "per-MAC estimates"
+    return f"{'x ratios of ' if rt.kernel_ratios else ''}{libs} ({rt.build})"
+
+
 def runtime_record(rt) -> dict:
-    """One runtime as a JSON-ready dict: id, name, cores, versions (newest last), default_version, source, notes."""
+    """One runtime as a JSON-ready dict: id, name, cores, versions (newest last), default_version, the kernel
+    library its costs come from (``kernels``, ``build``, ``closed``: costed as ratios to that library), source,
+    notes."""
     return {
         "id": rt.id, "name": rt.name, "cores": list(rt.cores), "versions": list(rt.versions),
-        "default_version": rt.default_version, "source": getattr(rt, "source", ""), "notes": getattr(rt, "notes", ""),
+        "default_version": rt.default_version, "kernels": rt.kernels or None,
+        "kernels_by_core": dict(rt.kernels_by_core), "build": rt.build or None, "closed": bool(rt.kernel_ratios),
+        "source": getattr(rt, "source", ""), "notes": getattr(rt, "notes", ""),
     }
 
 
@@ -104,9 +117,10 @@ def render_runtimes(items: Iterable, console: Console | None = None) -> None:
     """Rich table of the inference runtimes and the core classes they run on."""
     console = console or Console()
     table = Table(title="Inference runtimes (power_models/runtimes)", title_justify="left")
-    for col in ("id", "name", "cores", "versions", "default"):
+    for col in ("id", "name", "cores", "versions", "default", "kernel costs (default version)"):
         table.add_column(col, overflow="fold")
     for r in items:
-        table.add_row(r.id, r.name, ", ".join(r.cores), ", ".join(r.versions), r.default_version)
+        table.add_row(r.id, r.name, ", ".join(r.cores), ", ".join(r.versions), r.default_version, _kernels(r))
     console.print(table)
-    console.print("Pick a version with --runtime ID@VERSION (default: the newest listed).")
+    console.print("Pick a version with --runtime ID@VERSION (default: the newest listed) and a build of simulated "
+                  "kernels with --build (O2, Os).")

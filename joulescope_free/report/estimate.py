@@ -7,11 +7,44 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..units import si_format
+from ..units import si_band, si_format
+from ..validation import BANDS_FILE
 
 
 def _fmt_bytes(n) -> str:
     return f"{n / 1024:,.1f} KiB"
+
+
+def band_line(s) -> str:
+    """What the (low-high) figures mean: the interval and the basis, named once."""
+    basis, note = s.get("estimate_basis"), s.get("estimate_basis_note")
+    if s.get("band_coverage") is None:
+        return f"band: none ({BANDS_FILE} has no {basis} entry), basis {basis} ({note})"
+    return (f"band: {s['band_coverage'] * 100:.0f} % interval, basis {basis} ({note})"
+            + ("" if s.get("band_validated") else "; placeholder band, not yet validated"))
+
+
+def duty_band_line(s) -> str:
+    """The duty cycle's band: average current and battery life at the band's two ends ('' without one). A life
+    is in hours when the estimate's is under two days, as the battery line prints it."""
+    if s.get("average_current_low_a") is None or s.get("band_coverage") is None:
+        return ""
+    head = f"band ({s['band_coverage'] * 100:.0f} %): "
+    days = s.get("battery_life_days")
+    hours = days is not None and days < 2
+    unit, scale = ("hours", 24) if hours else ("days", 1)
+    if s.get("average_current_high_a") is None:  # the slow end of the band cannot keep up with the rate
+        text = (f"at the slow end ({si_format(s['latency_high_s'], 's')} per inference) the inference cannot keep up "
+                f"with this rate; at the fast end: average current {si_format(s['average_current_low_a'], 'A')}")
+        if s.get("battery_life_high_days") is not None:
+            text += f", battery life {s['battery_life_high_days'] * scale:,.4g} {unit}"
+        return head + text
+    text = "average current " + si_band(s["average_current_a"], s["average_current_low_a"],
+                                        s["average_current_high_a"], "A")
+    if s.get("battery_life_low_days") is not None:
+        text += (f", battery life {days * scale:,.4g} {unit} ({s['battery_life_low_days'] * scale:,.4g}-"
+                 f"{s['battery_life_high_days'] * scale:,.4g})")
+    return head + text
 
 
 def render_estimate(result, console: Console | None = None, top: int = 8, max_assumptions: int = 12) -> None:
@@ -22,12 +55,9 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
     head = Table(show_header=False)
     head.add_column("quantity")
     head.add_column("value", justify="right")
-    def band(key):
-        value = s.get(key)
-        return f"  (±{value:.0f} % p90, validated)" if value is not None and value == value else ""
-
-    head.add_row("latency per inference", si_format(s["latency_s"], "s") + band("latency_error_pct"))
-    head.add_row("energy per inference", si_format(s["energy_per_inference_j"], "J") + band("energy_error_pct"))
+    head.add_row("latency per inference", si_band(s["latency_s"], s.get("latency_low_s"), s.get("latency_high_s"), "s"))
+    head.add_row("energy per inference",
+                 si_band(s["energy_per_inference_j"], s.get("energy_low_j"), s.get("energy_high_j"), "J"))
     head.add_row("current / power while inferring",
                  f"{si_format(s['inference_current_a'], 'A')} / {si_format(s['inference_power_w'], 'W')}")
     head.add_row("MACs", f"{int(s['macs']):,}")
@@ -38,6 +68,7 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
     head.add_row("flash (weights + runtime)", f"{_fmt_bytes(s['flash_bytes'])} of {flash_of}"
                  + ("" if s["fits_flash"] else "  [bold red]does not fit[/]"))
     console.print(head)
+    console.print(band_line(s), highlight=False, markup=False)
 
     layers = result.layers
     total = float(layers["cycles"].sum()) or 1.0
@@ -55,6 +86,9 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
         from .usage import render_duty
 
         render_duty(result, console)
+        duty_band = duty_band_line(s)
+        if duty_band:
+            console.print(duty_band, highlight=False, markup=False)
     if result.assumptions:
         console.print(f"[bold]assumptions[/] ({len(result.assumptions)}; the full text is in --json)")
         for line in result.assumptions[:max_assumptions]:

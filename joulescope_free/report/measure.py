@@ -34,7 +34,8 @@ def render_measurement(m, console=None) -> None:
         ("event charge (median)", si_format(s["event_charge_c"], "C")),
         ("event current (median)", si_format(s["event_current_a"], "A")),
         ("peak current", si_format(s["peak_current_a"], "A")),
-        ("baseline current", si_format(s["baseline_current_a"], "A")),
+        ("baseline current (mean outside events)", si_format(s["baseline_current_a"], "A")),
+        ("sleep floor", si_format(s.get("floor_current_a"), "A")),
         ("average current", si_format(s["average_current_a"], "A")),
         ("trace duration", si_format(s["duration_s"], "s")),
         ("supply", si_format(s["supply_v"], "V")),
@@ -83,4 +84,7 @@ def render_calibration(result, console=None) -> None:
                   f"{r['energy_residual']:+.1%}")
     console.print(t)
     for note in c.notes:
-        console.print(f"note: {note}")
+        if note.startswith("warning: "):
+            console.print(f"[yellow]warning:[/] {note[len('warning: '):]}", highlight=False)
+        else:
+            console.print(f"note: {note}", highlight=False)

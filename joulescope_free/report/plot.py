@@ -20,6 +20,28 @@ def check_plot_target(path) -> Path:
     return _check_target(path)
 
 
+LOG_SPAN = 100.0    # a current range wider than this (max / floor) is drawn on a log axis
+
+
+def current_axis(min_current_a, max_current_a, baseline_a=None) -> tuple[str, float | None]:
+    """("log", floor in A) when the trace spans more than :data:`LOG_SPAN` x from its floor (the smallest
+    positive current, or the baseline) to its peak, so a µA sleep floor stays visible under mA bursts;
+    else ("linear", None)."""
+    import numpy as np
+
+    lo = np.asarray(min_current_a, dtype=float)
+    hi = np.asarray(max_current_a, dtype=float)
+    positive = lo[np.isfinite(lo) & (lo > 0)]
+    candidates = [float(positive.min())] if positive.size else []
+    if baseline_a is not None and np.isfinite(baseline_a) and baseline_a > 0:
+        candidates.append(float(baseline_a))
+    top = float(np.nanmax(hi)) if hi.size else float("nan")
+    if not candidates or not np.isfinite(top) or top <= 0:
+        return "linear", None
+    floor = min(candidates)
+    return ("log", floor) if top / floor > LOG_SPAN else ("linear", None)
+
+
 def plot_measurement(m, path) -> Path:
     """Write a PNG of ``m`` (a Measurement) to ``path`` atomically; returns the path."""
     import numpy as np
@@ -35,6 +57,11 @@ def plot_measurement(m, path) -> Path:
     fig = Figure(figsize=(11, 4.8), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
+    scale, floor = current_axis(lo, hi, s.get("baseline_current_a"))
+    if scale == "log":  # a µA floor under mA bursts: log axis, samples at or below zero drawn at the floor
+        lo, hi = np.maximum(lo, floor), np.maximum(hi, floor)
+        ax.set_yscale("log")
+        ax.set_ylim(floor * 1e3 / 2, None)
     if t.size:
         if env.get("samples_per_point", 1) > 1:
             ax.fill_between(t, lo * 1e3, hi * 1e3, step="post", color="tab:blue", linewidth=0.6,

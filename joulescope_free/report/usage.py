@@ -60,6 +60,29 @@ def _rate_text(rate, rate_hz) -> str:
     return rate if pretty == " ".join(str(rate).split()) else f"{rate} ({pretty})"
 
 
+# ----------------------------------------------------------------------------------------------- one MCU
+def render_mcu(mcu, console=None) -> None:
+    """One catalog part: clock, supply range, and its sleep modes with the names ``--sleep`` accepts."""
+    from rich.table import Table
+
+    console = _console(console)
+    clock = f"{mcu.max_clock_hz / 1e6:g} MHz" + (" only (fixed)" if mcu.fixed_clock else
+                                                  f" max, {mcu.default_clock_hz / 1e6:g} MHz default")
+    console.print(f"[bold]{mcu.id}[/] {mcu.name} ({mcu.vendor}, {mcu.core}): {clock}, supply "
+                  f"{mcu.supply_min_v:g}-{mcu.supply_max_v:g} V, SRAM {mcu.sram_bytes / 1024:,.0f} KiB, "
+                  f"default runtime {mcu.default_runtime}", highlight=False)
+    table = Table(title="sleep modes (--sleep NAME)", title_justify="left")
+    for col, just in (("--sleep", "left"), ("mode", "left"), ("current", "right"), ("keeps RAM", "right"),
+                      ("wake-up", "right"), ("wake-up energy", "right")):
+        table.add_column(col, justify=just, overflow="fold")
+    for m in mcu.sleep_modes:
+        computed = (m.provenance or {}).get("wakeup_energy_j") == "computed"
+        table.add_row(m.name.split("(")[0].strip(), m.name, si_format(m.current_a, "A"),
+                      f"{m.retains_ram_bytes / 1024:,.0f} KiB", si_format(m.wakeup_s, "s"),
+                      "at the run current" if computed else si_format(m.wakeup_energy_j, "J"))
+    console.print(table)
+
+
 # ----------------------------------------------------------------------------------------------- batteries
 def batteries_json(items) -> str:
     """The batteries as a JSON list (pack voltages in V, capacity in mAh, currents in A), with sources."""
@@ -87,6 +110,25 @@ def render_batteries(items, console=None) -> None:
 
 
 # ----------------------------------------------------------------------------------------------- duty result
+def life_text(days: float) -> str:
+    """A battery life for people: hours below two days, else days, months and years."""
+    if days < 2:
+        return f"{days * 24:,.3g} hours"
+    return f"{days:,.1f} days = {days / DAYS_PER_MONTH:,.1f} months = {days / DAYS_PER_YEAR:,.2f} years"
+
+
+def sleep_strategy_line(s) -> str:
+    """Both sleep strategies' average currents and the rate where they cross, or '' when only one applies."""
+    keep, cold = _get(s, "retain_average_current_a"), _get(s, "cold_start_average_current_a")
+    if keep is None or cold is None:
+        return ""
+    line = f"retain state: {si_format(keep, 'A')} average; cold start: {si_format(cold, 'A')} average"
+    cross = _get(s, "sleep_crossover_rate_hz")
+    if cross:
+        line += f"; cold start wins below 1 inference per {si_format(1 / cross, 's')}"
+    return line
+
+
 def _get(obj, key, default=None):
     try:
         value = obj[key]
@@ -126,13 +168,18 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     line = f"average current {si_format(_get(s, 'average_current_a'), 'A')}, power {si_format(_get(s, 'average_power_w'), 'W')}"
     if _get(s, "sleep_mode"):
         line += f"; sleeps in {_get(s, 'sleep_mode')}"
+        if _get(s, "sleep_strategy"):
+            line += f" ({_get(s, 'sleep_strategy')})"
     console.print(line)
+    console.print(sleep_strategy_line(s), highlight=False) if sleep_strategy_line(s) else None
     days = _get(s, "battery_life_days")
     battery = getattr(duty_result, "battery", None)
     if days is not None:
         name = battery.get("name", _get(s, "battery_id")) if isinstance(battery, dict) else _get(s, "battery_id")
-        console.print(f"[bold]battery life {days:,.1f} days = {days / DAYS_PER_MONTH:,.1f} months = {days / DAYS_PER_YEAR:,.2f} years"
-                      f"[/bold] on {name}, limited by {_get(s, 'battery_life_limited_by')}")
+        default = " (default battery; --battery ID to change, --battery none for none)" \
+            if _get(s, "battery_default") else ""
+        console.print(f"[bold]battery life {life_text(days)}[/bold] on {name}{default}, limited by "
+                      f"{_get(s, 'battery_life_limited_by')}")
         if isinstance(battery, dict):
             console.print(f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {battery.get('capacity_mah', 0):,.0f}"
                           f" mAh above {battery.get('effective_cutoff_v', 0):.3g} V; self-discharge "

@@ -27,7 +27,33 @@ def render_validation(result, console: Console | None = None) -> None:
         for i, note in result.rows["note"].items():
             if isinstance(note, str):
                 console.print(f"[yellow]note[/] row {i + 1}: {note}", highlight=False)
-    for name, st in result.summary.items():
+    for name in ("latency", "energy"):
+        st = result.summary.get(name)
         if isinstance(st, dict) and st["n"]:
             console.print(f"{name}: n={st['n']}  median |error| {st['median_abs_pct']:.1f} %  "
                           f"p90 {st['p90_abs_pct']:.1f} %  max {st['max_abs_pct']:.1f} %")
+    render_band_coverage(result.summary.get("band_coverage") or {}, console)
+
+
+def render_band_coverage(coverage: dict, console: Console) -> None:
+    """How often the measurement fell inside the estimate's band, per basis and overall."""
+    if not coverage:
+        return
+    t = Table(title="error bands: share of measurements inside their band (low to high)", title_justify="left")
+    for col in ("basis", "latency rows", "held", "median high/low", "energy rows", "held", "median high/low"):
+        t.add_column(col, justify="left" if col == "basis" else "right")
+
+    def cells(entry, what):
+        n = entry.get(f"{what}_n") or 0
+        if not n:
+            return ["0", "-", "-"]
+        return [str(n), f"{entry[f'{what}_coverage'] * 100:.0f} %", f"{entry[f'{what}_median_high_low']:.2f}"]
+
+    for basis, entry in coverage.items():
+        if basis == "overall":
+            continue
+        t.add_row(basis, *cells(entry, "latency"), *cells(entry, "energy"))
+    if "overall" in coverage:
+        t.add_section()
+        t.add_row("overall", *cells(coverage["overall"], "latency"), *cells(coverage["overall"], "energy"))
+    console.print(t)

@@ -1,4 +1,6 @@
-"""The design-review workbook (``energy estimate ... --xlsx FILE``): sheets Summary, Layers, Phases, Assumptions.
+"""The design-review workbook (``energy estimate ... --xlsx FILE``): sheets Summary, Phases, Layers, Assumptions,
+and with a battery "Life vs rate"; with ``--clock-mhz best`` a "Clock" sheet. Native charts (the share of the average
+current per phase, battery life versus rate) read the live formula cells, so they move with the inputs.
 
 Units are in every header. The Phases and Summary sheets compute with live formulas: change a phase's current,
 duration or rate, the inference rate, the supply or the battery figures, and the average current and the
@@ -178,7 +180,7 @@ def write_workbook(result, path) -> Path:
         order = sorted(range(len(frame)), key=lambda i: {"sleep": 1, "regulator": 2}.get(frame.loc[i, "kind"], 0))
         first, last = 1, len(order)
         V, RATE = refs["supply_v"], refs["rate_hz"]
-        per_inf_d, own_rd = [], []
+        per_inf_d, own_rd, per_rate = [], [], []
         row_of = {}
         for out_row, i in enumerate(order, start=1):
             row_of[i] = out_row
@@ -220,6 +222,7 @@ def write_workbook(result, path) -> Path:
                     wp.write(out_row, 5, en_v, inp)
                 wp.write(out_row, 6, k_v, inp)
                 wp.write_formula(out_row, 7, f"={c_en}*{c_rate}/{V}*{c_k}", num, avg_v)
+            per_rate.append(_avg_at_rate_term(kind, bool(_get(ph, "per_inference", False)), out_row))
             total_range = f"{cell(first, 7, row_abs=True)}:{cell(last, 7, row_abs=True)}"
             wp.write_formula(out_row, 8, f"={cell(out_row, 7)}/SUM({total_range})", pct, _get(ph, "share", 0.0))
             wp.write(out_row, 9, _get(ph, "note", ""), note)
@@ -267,8 +270,17 @@ def write_workbook(result, path) -> Path:
                 ws.write(rr + k, 2, unit_of(name))
                 ws.write(rr + k, 3, how, note)
                 refs[name] = f"Summary!{cell(rr + k, 1, row_abs=True, col_abs=True)}"
+        _phase_chart(wb, wp, first, last)
+        if life is not None:
+            own = "+".join("Phases!" + t.replace("*", "*Phases!") for t in own_rd) or "0"
+            per = "+".join("Phases!" + c for c in per_inf_d) or "0"
+            _life_sheet(wb, result, refs, per_rate, own, per, cell(avg_row, 1),
+                        fmts=(bold, inp, num, days_fmt, note))
     else:
         wp.write(1, 0, "no duty cycle: give --duty or --profile for phases and battery life", note)
+    search = getattr(result, "clock_search", None)
+    if search is not None:
+        _clock_sheet(wb, search, bold, num, note)
 
     # ------------------------------------------------------------------ Summary: everything else (values)
     r += 1
@@ -319,6 +331,109 @@ def write_workbook(result, path) -> Path:
 
     wb.close()
     return write_bytes_safely(path, buf.getvalue())
+
+
+def _avg_at_rate_term(kind: str, per_inference: bool, row: int) -> str:
+    """A Phases row's average battery current at the rate in ``{rate}`` (a format field), as a formula over that
+    row's cells (columns C rate, D duration, E current, F energy, G battery_factor, H average; V = {v})."""
+    from xlsxwriter.utility import xl_rowcol_to_cell as cell
+
+    cur, en, k, avg = (cell(row, c, row_abs=True, col_abs=True) for c in (4, 5, 6, 7))
+    if kind == "regulator":
+        return f"Phases!{cur}"
+    if kind == "sleep":  # sleeps for what the busy phases leave: max(0, 1 - own-rate share - rate x per-inference)
+        return f"Phases!{cur}*MAX(0,1-({{own}})-{{rate}}*({{per}}))*Phases!{k}"
+    if kind == "always-on":
+        return f"Phases!{cur}*Phases!{k}"
+    if per_inference:
+        return f"Phases!{en}*{{rate}}/{{v}}*Phases!{k}"
+    return f"Phases!{avg}"  # a phase with its own rate does not follow the inference rate
+
+
+def _phase_chart(wb, wp, first: int, last: int) -> None:
+    """A pie of each phase's share of the average current, fed by the Phases formulas."""
+    chart = wb.add_chart({"type": "pie"})
+    chart.add_series({"name": "share of the average current", "categories": ["Phases", first, 0, last, 0],
+                      "values": ["Phases", first, 7, last, 7], "data_labels": {"percentage": True}})
+    chart.set_title({"name": "Where the energy goes (share of the average current)"})
+    wp.insert_chart(last + 5, 0, chart, {"x_scale": 1.4, "y_scale": 1.3})
+
+
+LIFE_RATES = 15
+
+
+def _life_sheet(wb, result, refs, terms, own, per, avg_cell, fmts) -> None:
+    """Battery life versus inference rate: each row recomputes the average current from the Phases cells at its
+    rate (yellow, editable) and the life with the Summary battery cells; a log-log chart reads them."""
+    import numpy as np
+    from xlsxwriter.utility import xl_rowcol_to_cell as cell
+
+    bold, inp, num, days_fmt, note = fmts
+    c_use, c_sd, c_shelf = (refs[k] for k in ("usable_capacity_mah", "self_discharge_current_a", "shelf_life_years"))
+    summary = result.summary
+    rate = float(_get(summary, "rate_hz"))
+    top = float(_get(summary, "max_rate_hz", rate * 100))
+    rates = sorted(set(np.geomspace(min(rate / 100, 1 / 86400), top * 0.999, LIFE_RATES - 1).tolist()) | {rate})
+    ws = wb.add_worksheet("Life vs rate")
+    ws.set_column(0, 3, 20)
+    ws.set_column(4, 4, 90)
+    ws.write_row(0, 0, ["rate_hz (Hz)", "average_current_a (A)", "battery_life_days (d)", "inferences per hour"],
+                 bold)
+    v = refs["supply_v"]
+    chosen_row = None
+    for i, r in enumerate(rates, start=1):
+        c_rate = cell(i, 0)
+        ws.write(i, 0, r, inp)
+        avg = "+".join(t.format(rate=c_rate, v=v, own=own, per=per) for t in terms) or "0"
+        ws.write_formula(i, 1, f"={avg}", num)
+        uncapped = f"IF({c_use}<=0,0,{c_use}*{MAH_TO_C}/({cell(i, 1)}+{c_sd}))"
+        life_s = (f"IF(AND({c_shelf}>0,{uncapped}>{c_shelf}*{SECONDS_PER_YEAR}),{c_shelf}*{SECONDS_PER_YEAR},"
+                  f"{uncapped})")
+        ws.write_formula(i, 2, f"={life_s}/{SECONDS_PER_DAY:g}", days_fmt)
+        ws.write_formula(i, 3, f"={c_rate}*3600", num)
+        if r == rate:
+            chosen_row = i
+            ws.write(i, 4, "the estimate's rate (Summary rate_hz)", note)
+    ws.write(len(rates) + 2, 0, "Rates are inputs. The usable capacity is the Summary's (computed in Python at the "
+             "estimated load), so far from the chosen rate the derating is approximate.", note)
+    ws.write(len(rates) + 3, 0, f"At the chosen rate the average current equals Summary {avg_cell}.", note)
+    chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    n = len(rates)
+    chart.add_series({"name": "battery life", "categories": ["Life vs rate", 1, 3, n, 3],
+                      "values": ["Life vs rate", 1, 2, n, 2]})
+    if chosen_row is not None:
+        chart.add_series({"name": "chosen rate", "categories": ["Life vs rate", chosen_row, 3, chosen_row, 3],
+                          "values": ["Life vs rate", chosen_row, 2, chosen_row, 2],
+                          "marker": {"type": "diamond", "size": 9}, "line": {"none": True}})
+    chart.set_title({"name": "Battery life versus inference rate"})
+    chart.set_x_axis({"name": "inferences per hour", "log_base": 10})
+    chart.set_y_axis({"name": "battery life [days]", "log_base": 10})
+    ws.insert_chart(1, 5, chart, {"x_scale": 1.5, "y_scale": 1.5})
+
+
+def _clock_sheet(wb, search, bold, num, note) -> None:
+    """The clock curve of ``--clock-mhz best`` (values computed in Python) and its chart."""
+    ws = wb.add_worksheet("Clock")
+    ws.set_column(0, 4, 22)
+    cols = ["clock_hz", "wait_states", "latency_s", search.objective, "battery_life_days"]
+    ws.write_row(0, 0, [header(c) for c in cols], bold)
+    curve = search.curve[search.curve["feasible"]].reset_index(drop=True)
+    for i, row in curve.iterrows():
+        values = [row["clock_hz"], row["wait_states"], row["latency_s"], row["objective"], row["battery_life_days"]]
+        for j, value in enumerate(values):
+            ws.write(i + 1, j, _scalar(value), num if j != 1 else None)
+    ws.write(len(curve) + 2, 0, f"chosen clock {search.clock_hz / 1e6:.4g} MHz ({search.objective} minimised)",
+             bold)
+    for k, line in enumerate(search.notes):
+        ws.write(len(curve) + 3 + k, 0, line, note)
+    chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    chart.add_series({"name": search.objective, "categories": ["Clock", 1, 0, len(curve), 0],
+                      "values": ["Clock", 1, 3, len(curve), 3]})
+    chart.set_title({"name": f"{search.objective} versus core clock"})
+    chart.set_x_axis({"name": "clock [Hz]"})
+    chart.set_y_axis({"name": header(search.objective)})
+    chart.set_legend({"none": True})
+    ws.insert_chart(1, 6, chart, {"x_scale": 1.5, "y_scale": 1.5})
 
 
 def _flatten(mapping: dict, prefix: str = ""):

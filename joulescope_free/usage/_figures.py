@@ -60,9 +60,17 @@ def interp_log(x: float, points: tuple[tuple[float, float], ...]) -> float:
     """Linear interpolation in log10(x) over ``points`` (x > 0), clamped at both ends."""
     if len(points) == 1:
         return points[0][1]
-    xs = np.log10([max(p[0], 1e-15) for p in points])
-    ys = [p[1] for p in points]
-    return float(np.interp(np.log10(max(x, 1e-15)), xs, ys))
+    try:
+        xs, ys = _log_curve(points)
+    except TypeError:  # a curve given as lists: not hashable, not cached
+        xs, ys = _log_curve.__wrapped__(points)
+    return float(np.interp(math.log10(max(x, 1e-15)), xs, ys))
+
+
+@lru_cache(maxsize=256)
+def _log_curve(points: tuple) -> tuple:
+    """(log10 x, y) arrays of a curve, made once per curve (the duty stage interpolates the same few curves)."""
+    return np.log10([max(p[0], 1e-15) for p in points]), np.array([p[1] for p in points], dtype=float)
 
 
 def check_keys(table: dict, allowed: set[str], where: str) -> None:

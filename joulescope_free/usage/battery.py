@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,7 @@ class Battery:
                 "rechargeable": self.rechargeable, "ideal": self.ideal}
 
 
+@lru_cache(maxsize=1)
 def _folder() -> Path:
     return data_dir("profiles") / "batteries"
 

@@ -20,18 +20,20 @@ For an ideal inline battery: life = capacity_mah x 3.6 / average_current_a, exac
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..errors import UserError
+from ..errors import UserError, unknown
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
 from .battery import Battery, load_battery
 from .duty import format_rate
 from .profiles import Profile, load_profile
 from .regulator import Regulator, load_regulator
+from .supply import check_supply
 
 PHASE_COLUMNS = ["name", "kind", "rate_hz", "duration_s", "current_a", "energy_j", "battery_factor",
                  "average_current_a", "share", "per_inference", "note"]
@@ -66,6 +68,7 @@ class DutyResult:
     assumptions: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
     drivers: list = field(default_factory=list)
+    rescale: object = field(default=None, repr=False)  # (latency_s, energy_j) -> dict: see _rescaled
 
     def to_dict(self) -> dict:
         rows = self.phases.astype(object).where(self.phases.notna(), None).to_dict(orient="records")
@@ -80,6 +83,132 @@ def pick_sleep_mode(mcu, ram_needed_bytes: int | None):
     if mode is not None:
         return mode, True
     return mcu.retaining_sleep(0), False
+
+
+# ------------------------------------------------------------------------------------------------ sleep strategy
+@dataclass(frozen=True)
+class ColdStart:
+    """What a wake from a mode that loses RAM costs on top of the mode's own wake-up: the runtime start-up
+    (interpreter init, tensor allocation) and any weight copy, ``reinit_s`` [s] at the run current."""
+
+    reinit_s: float
+    note: str = ""
+
+
+@dataclass
+class Strategy:
+    """One way to sleep between inferences: ``retain`` (the state survives), ``cold start`` (re-initialise after
+    every wake) or ``forced`` (``--sleep MODE``). ``rows``: the per-inference and profile rows (no sleep row)."""
+
+    name: str
+    mode: object                      # SleepMode, or None without catalog modes
+    cold: bool                        # the mode loses the state: every wake re-initialises
+    rows: list
+    sleep_current_a: float | None
+    max_rate_hz: float = math.inf
+    average_current_a: float = math.nan
+
+
+def find_sleep_mode(mcu, name: str):
+    """The sleep mode of ``mcu`` called ``name``: its full name, or the part before the parenthesis, any case."""
+    wanted = " ".join(str(name).lower().split())
+    for m in mcu.sleep_modes:
+        if wanted in (m.name.lower(), m.name.split("(")[0].strip().lower()):
+            return m
+    raise unknown("sleep mode", name, [m.name.split("(")[0].strip() for m in mcu.sleep_modes],
+                  hint=f"see `energy mcus {mcu.id}`")
+
+
+def _wake_row(mode, run_a: float, supply_v: float):
+    """The mode's wake-up: its catalog energy when the file gives one, else its time at the run current."""
+    if mode is None:
+        return None
+    kind = (mode.provenance or {}).get("wakeup_energy_j")
+    if kind not in (None, "computed"):
+        wake_j = float(mode.wakeup_energy_j)
+        if mode.wakeup_s <= 0 and wake_j <= 0:
+            return None
+        wake_a = wake_j / (mode.wakeup_s * supply_v) if mode.wakeup_s > 0 else math.nan
+        return _row("wake-up", "wake-up", None, mode.wakeup_s, wake_a, wake_j, True,
+                    f"{mode.name} wake-up: {si_format(wake_j, 'J')} per wake-up ({kind} catalog figure)")
+    if mode.wakeup_s <= 0:
+        return None
+    return _row("wake-up", "wake-up", None, mode.wakeup_s, run_a, run_a * mode.wakeup_s * supply_v, True,
+                f"{mode.name} wake-up at the run current")
+
+
+def _strategy(name, mode, cold, cold_start, sleep_a, inference_row, profile_rows, run_a, supply_v):
+    rows = [r for r in (_wake_row(mode, run_a, supply_v),) if r is not None]
+    if cold and cold_start is not None and cold_start.reinit_s > 0:
+        rows.append(_row("re-init", "re-init", None, cold_start.reinit_s, run_a,
+                         run_a * cold_start.reinit_s * supply_v, True, cold_start.note))
+    rows += [inference_row] + profile_rows
+    return Strategy(name, mode, cold, rows, sleep_a if sleep_a is not None else mode.current_a)
+
+
+def _strategies(mcu, retain_bytes, sleep_mode, cold_start, sleep_a, inference_row, profile_rows, run_a, supply_v,
+                continuous) -> list:
+    """The candidate strategies, the first one being the default: ``[forced]``, ``[retain, cold start]``,
+    ``[retain]`` or ``[cold start]``."""
+    args = (cold_start, sleep_a, inference_row, profile_rows, run_a, supply_v)
+    if sleep_mode is not None:
+        mode = find_sleep_mode(mcu, sleep_mode)
+        return [_strategy("forced", mode, mode.retains_ram_bytes < retain_bytes, *args)]
+    keep = mcu.retaining_sleep(retain_bytes)
+    lose = [m for m in mcu.sleep_modes if m.retains_ram_bytes < retain_bytes]
+    cold = min(lose, key=lambda m: m.current_a) if lose else None
+    out = [_strategy("retain", keep, False, *args)] if keep is not None else []
+    # a cold start is worth comparing only when its mode draws less and its re-init is costed (or nothing survives)
+    if cold is not None and (keep is None or (cold_start is not None and sleep_a is None and not continuous
+                                              and cold.current_a < keep.current_a)):
+        out.append(_strategy("cold start", cold, True, *args))
+    return out
+
+
+def _crossover(options, supply_v, battery_v, reg, run_a) -> float | None:
+    """The rate (Hz) below which the cold start draws less than retaining: both average currents are linear in
+    the rate (a + b x rate), so two evaluations each give the line. None when the lines do not cross."""
+    lines = []
+    for s in options:
+        r1 = min(s.max_rate_hz, 1.0) / 2
+        i1 = _evaluate(r1, s.rows, s.sleep_current_a, supply_v, battery_v, reg, run_a)[2]
+        i2 = _evaluate(r1 / 2, s.rows, s.sleep_current_a, supply_v, battery_v, reg, run_a)[2]
+        b = (i1 - i2) / (r1 / 2)
+        lines.append((i1 - b * r1, b))
+    (a_keep, b_keep), (a_cold, b_cold) = lines
+    if b_cold <= b_keep or a_cold >= a_keep:
+        return None
+    return (a_keep - a_cold) / (b_cold - b_keep)
+
+
+def _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode, continuous) -> list:
+    mode = chosen.mode
+    if mode is None:
+        return []
+    out = []
+    if profile is not None and profile.sleep_current_a is not None:
+        out.append(f"sleep current {si_format(chosen.sleep_current_a, 'A')} from the profile (the MCU's "
+                   f"{mode.name}: {si_format(mode.current_a, 'A')}); no cold-start comparison")
+    what = (f"sleeps in {mode.name} ({si_format(mode.current_a, 'A')}, keeps {mode.retains_ram_bytes / 1024:.4g} "
+            f"KiB; {retain_note}; wake-up {si_format(mode.wakeup_s, 's')})")
+    if continuous:
+        return out
+    if chosen.name == "forced":
+        out.append(f"--sleep {sleep_mode}: {what}" + (", cold start: the state is rebuilt after every wake"
+                                                     if chosen.cold else ""))
+    elif len(options) == 2:
+        keep, cold = options
+        out.append(f"sleep strategy: {chosen.name} ({what}); retain in {keep.mode.name}: "
+                   f"{si_format(keep.average_current_a, 'A')} average, cold start in {cold.mode.name}: "
+                   f"{si_format(cold.average_current_a, 'A')} average")
+        if crossover is not None:
+            out.append(f"cold start ({cold.mode.name.split('(')[0].strip()}) wins below 1 inference per "
+                       f"{si_format(1 / crossover, 's')} ({crossover:.4g}/s), retaining wins above")
+        else:
+            out.append(f"retaining in {keep.mode.name} wins at every rate")
+    else:
+        out.append(f"sleep strategy: {chosen.name} ({what})")
+    return out
 
 
 def _row(name, kind, rate_hz, duration_s, current_a, energy_j, per_inference, note=""):
@@ -171,11 +300,18 @@ def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, batter
 
 
 def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regulator=None, supply_v,
-               ram_needed_bytes=0) -> DutyResult:
+               ram_needed_bytes=0, retain_bytes=None, retain_source: str = "", cold_start: ColdStart | None = None,
+               sleep_mode: str | None = None) -> DutyResult:
     """Phases, average current and battery life of one inference repeated at ``rate_hz`` (Hz; ``math.inf`` =
     back to back). ``inference``: latency_s, energy_j (J per inference at the MCU supply), supply_v, clock_hz,
     run_current_a (A). ``profile``/``battery``/``regulator``: objects, ids or inline dicts; a ``None``
-    battery or regulator falls back to the profile's, and no battery means no life figures."""
+    battery or regulator falls back to the profile's, and no battery means no life figures.
+
+    Sleep: ``retain_bytes`` [bytes] must survive (default: the profile's ``[sleep] retain_bytes``, else
+    ``ram_needed_bytes``). The *retain* strategy sleeps in the lowest-current mode keeping them; the *cold start*
+    strategy in the lowest mode that loses them, paying ``cold_start.reinit_s`` at the run current after each
+    wake-up; the one with the lower average current at ``rate_hz`` is used, and the rate where they cross is
+    reported. ``sleep_mode`` (a mode name) forces a mode."""
     if isinstance(profile, (str, dict)) and not isinstance(profile, Profile):
         profile = load_profile(profile)
     if rate_hz is None and profile is not None:
@@ -186,10 +322,14 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         raise UserError(f"the inference rate must be positive, got {rate_hz} Hz")
     if battery is None and profile is not None and profile.battery is not None:
         battery = profile.battery
+    if isinstance(battery, str) and battery.strip().lower() == "none":
+        battery = None
     if regulator is None and profile is not None and profile.regulator is not None:
         regulator = profile.regulator
     bat = load_battery(battery) if battery is not None else None
     reg = load_regulator(regulator)
+    if bat is not None:
+        check_supply(bat, reg, mcu)  # a pack the part cannot run from is an error, not a warning and a life
     supply_v = float(supply_v)
     if not supply_v > 0:
         raise UserError(f"supply voltage must be positive, got {supply_v} V")
@@ -201,67 +341,59 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     assumptions: list[str] = []
     warnings: list[str] = []
 
-    # ---- sleep mode
-    mode, keeps = pick_sleep_mode(mcu, ram_needed_bytes)
-    sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
-    wake_j = None  # J per wake-up when the catalog's figure is sourced or measured (not derived)
-    if mode is None:
-        if sleep_a is None:
-            raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
-        wake_s = 0.0
-        assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
-    else:
-        wake_s = mode.wakeup_s
-        wake_kind = (getattr(mode, "provenance", None) or {}).get("wakeup_energy_j")
-        if wake_kind in ("source", "measured"):
-            wake_j = float(mode.wakeup_energy_j)
-            wake_how = f"{si_format(wake_j, 'J')} per wake-up ({wake_kind} catalog figure)"
-        else:
-            wake_how = f"at the run current {si_format(run_a, 'A')}"
-        if sleep_a is None:
-            sleep_a = mode.current_a
-        else:
-            assumptions.append(f"sleep current {si_format(sleep_a, 'A')} from the profile (the MCU's {mode.name}: "
-                               f"{si_format(mode.current_a, 'A')})")
-        kib = (ram_needed_bytes or 0) / 1024
-        if keeps:
-            assumptions.append(f"sleeps in {mode.name} ({si_format(mode.current_a, 'A')}, keeps "
-                               f"{mode.retains_ram_bytes // 1024} KiB >= {kib:.0f} KiB the model needs; wake-up "
-                               f"{si_format(wake_s, 's')} {wake_how})")
-        else:
-            msg = (f"no sleep mode keeps the {kib:.0f} KiB the model needs: sleeping in {mode.name} (keeps "
-                   f"{mode.retains_ram_bytes // 1024} KiB), so the model state is reloaded after every wake-up; "
-                   "that reload is not costed here")
-            assumptions.append(msg)
-            warnings.append(msg)
-    assumptions.append("sleep current taken as independent of the supply voltage")
-
-    # ---- rows independent of the rate
+    # ---- sleep strategy (see :func:`_strategies`), then the rows of the chosen one
     continuous = math.isinf(rate_hz)
-    base = [_row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
-                 "from the cycle and power models")]
-    if not continuous and wake_j is not None and (wake_s > 0 or wake_j > 0):
-        # the catalog's own wake-up energy; the row's current is what that energy means over wakeup_s
-        wake_a = wake_j / (wake_s * supply_v) if wake_s > 0 else math.nan
-        base.insert(0, _row("wake-up", "wake-up", None, wake_s, wake_a, wake_j, True,
-                            f"{mode.name} wake-up: {wake_how}"))
-    elif not continuous and wake_s > 0:
-        base.insert(0, _row("wake-up", "wake-up", None, wake_s, run_a, run_a * wake_s * supply_v, True,
-                            f"{mode.name if mode else ''} wake-up at the run current"))
-    base += _profile_rows(profile, supply_v, run_a)
-    per_inf = sum(r["duration_s"] for r in base if r["per_inference"])
-    other = sum(r["rate_hz"] * r["duration_s"] for r in base if r["kind"] == "profile" and not r["per_inference"])
+    retain = int(retain_bytes if retain_bytes is not None else
+                 (profile.retain_bytes if profile is not None and profile.retain_bytes is not None
+                  else ram_needed_bytes or 0))
+    sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
+    profile_rows = _profile_rows(profile, supply_v, run_a)
+    other = sum(r["rate_hz"] * r["duration_s"] for r in profile_rows if r["kind"] == "profile" and not r["per_inference"])
     if other >= 1.0:
         raise UserError(f"the profile's own-rate phases alone take {100 * other:.0f} % of the time; lower their `every`")
-    max_rate = (1.0 - other) / per_inf
+    inference_row = _row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
+                         "from the cycle and power models")
+    if not mcu.sleep_modes:
+        if sleep_a is None:
+            raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
+        assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
+        options = [Strategy("retain", None, False, [inference_row] + profile_rows, sleep_a)]
+    else:
+        options = _strategies(mcu, retain, sleep_mode, cold_start, sleep_a, inference_row, profile_rows, run_a,
+                              supply_v, continuous)
+    retain_note = (f"{retain / 1024:.3g} KiB must survive sleep" + (f" ({retain_source})" if retain_source else ""))
+    for s in options:
+        s.max_rate_hz = (1.0 - other) / sum(r["duration_s"] for r in s.rows if r["per_inference"])
     if continuous:
-        rate_hz = max_rate
+        chosen = options[0]
+        chosen.rows = [r for r in chosen.rows if r["kind"] not in ("wake-up", "re-init")]
+        chosen.max_rate_hz = rate_hz = (1.0 - other) / sum(r["duration_s"] for r in chosen.rows if r["per_inference"])
         assumptions.append(f"continuous: inferences back to back at {rate_hz:.4g}/s, no sleep, no wake-up")
-    elif rate_hz * per_inf + other > 1.0 + 1e-12:
-        raise UserError(
-            f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
-            f"{per_inf * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
-            f"{max_rate:.4g}/s (or use continuous)")
+    else:
+        fitting = [s for s in options if rate_hz <= s.max_rate_hz * (1 + 1e-12)]
+        if not fitting:
+            s = max(options, key=lambda s: s.max_rate_hz)
+            per = sum(r["duration_s"] for r in s.rows if r["per_inference"])
+            raise UserError(
+                f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
+                f"{per * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
+                f"{s.max_rate_hz:.4g}/s (or use continuous)")
+        for s in options:
+            s.average_current_a = (_evaluate(rate_hz, s.rows, s.sleep_current_a, supply_v, battery_v, reg, run_a)[2]
+                                   if s in fitting else math.inf)
+        chosen = min(fitting, key=lambda s: s.average_current_a)
+    crossover = _crossover(options, supply_v, battery_v, reg, run_a) if len(options) == 2 and not continuous else None
+    mode, sleep_a = chosen.mode, chosen.sleep_current_a
+    max_rate = max(s.max_rate_hz for s in options)  # the fastest rate any strategy keeps up with
+    base = chosen.rows
+    assumptions += _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode, continuous)
+    if chosen.cold and cold_start is None and mode is not None:
+        msg = (f"no sleep mode keeps the {retain / 1024:.0f} KiB that must survive: sleeping in {mode.name} (keeps "
+               f"{mode.retains_ram_bytes // 1024} KiB), so the model state is reloaded after every wake-up; "
+               "that reload is not costed here")
+        assumptions.append(msg)
+        warnings.append(msg)
+    assumptions.append("sleep current taken as independent of the supply voltage")
     rows, busy, avg_a = _evaluate(rate_hz, base, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
     load_a = _nansum([0.0 if r["kind"] == "regulator" else r["energy_j"] * r["rate_hz"] for r in rows]) / supply_v
     peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
@@ -282,6 +414,10 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         "average_power_w": avg_a * battery_v, "load_current_a": load_a, "peak_current_a": peak_load_a,
         "busy_fraction": busy, "max_rate_hz": max_rate, "supply_v": supply_v, "battery_v": battery_v,
         "sleep_mode": None if continuous or mode is None else mode.name,
+        "sleep_strategy": None if continuous or mode is None else chosen.name, "retain_bytes": retain,
+        "retain_average_current_a": _strategy_current(options, "retain", continuous),
+        "cold_start_average_current_a": _strategy_current(options, "cold start", continuous),
+        "sleep_crossover_rate_hz": crossover,
         "sleep_current_a": None if continuous else sleep_a, "regulator_id": reg.id,
         "battery_id": bat.id if bat else None, "self_discharge_current_a": None,
         "battery_life_days": None, "battery_life_months": None, "battery_life_years": None,
@@ -314,8 +450,37 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
                 gain = life2["life_s"] / life["life_s"] - 1
                 drivers.append(f"half the rate ({format_rate(rate_hz / 2)}) gives {life2['life_s'] / SECONDS_PER_DAY:.4g}"
                                f" days ({100 * gain:+.0f} %)")
+    rescale = functools.partial(_rescaled, base=base, rate_hz=rate_hz, continuous=continuous, other=other,
+                                sleep_a=sleep_a, supply_v=supply_v, battery_v=battery_v, reg=reg, run_a=run_a, bat=bat,
+                                mcu_min_v=mcu.supply_min_v)
     return DutyResult(phases=_PhaseRows(rows), summary=summary, battery=battery_dict,
-                      assumptions=assumptions, warnings=warnings, drivers=drivers)
+                      assumptions=assumptions, warnings=warnings, drivers=drivers, rescale=rescale)
+
+
+def _rescaled(latency_s, energy_j, *, base, rate_hz, continuous, other, sleep_a, supply_v, battery_v, reg, run_a,
+              bat, mcu_min_v) -> dict:
+    """The duty cycle around another inference (``latency_s`` [s], ``energy_j`` [J]) with the same sleep strategy
+    and rate (the error band's ends): ``average_current_a`` [A] and ``battery_life_days``; None for a figure that
+    does not exist (no battery, or an inference too slow for the rate). One evaluation, no tables or notes."""
+    rows = [dict(r, duration_s=latency_s, energy_j=energy_j, current_a=energy_j / (latency_s * supply_v))
+            if r["kind"] == "inference" else r for r in base]
+    per_inf = sum(r["duration_s"] for r in rows if r["per_inference"])
+    if continuous:
+        rate_hz = (1.0 - other) / per_inf
+    elif rate_hz * per_inf + other > 1.0 + 1e-12:
+        return {"average_current_a": None, "battery_life_days": None}
+    rows, _, avg_a = _evaluate(rate_hz, rows, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
+    days = None
+    if bat is not None:
+        peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
+        life = _life(bat, reg, avg_a, float(max(peaks)) if peaks else math.nan, supply_v, battery_v, mcu_min_v)
+        days = life["life_s"] / SECONDS_PER_DAY
+    return {"average_current_a": avg_a, "battery_life_days": days}
+
+
+def _strategy_current(options, name, continuous):
+    hits = [s.average_current_a for s in options if s.name == name and math.isfinite(s.average_current_a)]
+    return None if continuous or not hits else hits[0]
 
 
 def _isnan(x) -> bool:
@@ -329,7 +494,8 @@ def _phase_drivers(rows: list, summary: dict) -> list[str]:
             break
         what = {"sleep": f"sleep current ({si_format(r['current_a'], 'A')}"
                          f"{' in ' + summary['sleep_mode'] if summary.get('sleep_mode') else ''})",
-                "inference": "the inference", "wake-up": "the wake-up", "regulator": "the regulator's quiescent current"
+                "inference": "the inference", "wake-up": "the wake-up", "re-init": "the re-init after each cold start",
+                "regulator": "the regulator's quiescent current"
                 }.get(r["kind"], f"the {r['name']} phase")
         out.append(f"{what} is {100 * r['share']:.0f} % of the budget")
     return out
@@ -363,10 +529,6 @@ def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: floa
     if life["usable_c"] <= 0:
         out.append(f"{bat.id} ({bat.nominal_v:.3g} V) cannot power the load: it needs >= "
                    f"{life['min_battery_v']:.3g} V; use more cells in series or a boost/buck-boost regulator")
-    if reg.kind == "none" and bat.max_v > getattr(mcu, "supply_max_v", math.inf) + 1e-9:
-        charged = "a charged" if bat.rechargeable else "a fresh"
-        out.append(f"{charged} {bat.id} is {bat.max_v:.3g} V, above the {mcu.id} maximum of "
-                   f"{mcu.supply_max_v:.3g} V: use a regulator")
     if reg.kind == "none" and abs(bat.nominal_v - supply_v) > 0.05 * bat.nominal_v:
         out.append(f"no regulator but the supply ({supply_v:.3g} V) differs from the pack ({bat.nominal_v:.3g} V)")
     years = life["life_s"] / SECONDS_PER_YEAR

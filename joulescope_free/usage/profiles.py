@@ -6,6 +6,7 @@ One TOML per profile in ``profiles/`` (the id is the file stem; ``energy profile
     rate = "every 10 min"            # the duty grammar (usage/duty.py)
     [sleep]
     current_a = 1.9e-6               # optional: overrides the MCU's sleep current (A)
+    retain_bytes = 8192              # optional: bytes that must survive sleep (default: persistent tensors + app state)
     [[phase]]                        # once per inference unless `every` gives its own rate
     name = "accelerometer"
     duration_s = 0.256
@@ -39,7 +40,7 @@ from .duty import parse_rate
 
 _TOP = {"name", "rate", "sleep", "phase", "battery", "regulator", "source", "derived", "notes", "mcu"}
 _PHASE = {"name", "every", "duration_s", "current_a", "energy_j", "source", "derived", "notes"}
-_SLEEP = {"current_a", "source", "derived", "notes"}
+_SLEEP = {"current_a", "retain_bytes", "source", "derived", "notes"}
 RUN = "run"
 
 
@@ -67,6 +68,7 @@ class Profile:
     rate_hz: float | None
     sleep_current_a: float | None
     phases: list = field(default_factory=list)     # of PhaseSpec
+    retain_bytes: int | None = None                # bytes that must survive sleep (None: the estimate's default)
     battery: str | dict | None = None
     regulator: str | dict | None = None
     path: str = ""
@@ -76,7 +78,8 @@ class Profile:
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "rate": self.rate, "rate_hz": self.rate_hz,
-                "sleep_current_a": self.sleep_current_a, "battery": self.battery, "regulator": self.regulator,
+                "sleep_current_a": self.sleep_current_a, "retain_bytes": self.retain_bytes, "battery": self.battery,
+                "regulator": self.regulator,
                 "mcu": self.mcu, "notes": self.notes, "path": self.path, "assumptions": list(self.assumptions),
                 "phases": [{"name": p.name, "every": p.every, "every_hz": p.every_hz, "duration_s": p.duration_s,
                             "current_a": RUN if p.run_current else p.current_a, "energy_j": p.energy_j,
@@ -140,6 +143,7 @@ def _from_table(t: dict, ident: str, path: str) -> Profile:
         raise UserError(f"{where}: [sleep] must be a table")
     check_keys(sleep, _SLEEP, f"{where} [sleep]")
     sleep_a = number(sleep["current_a"], f"{where} [sleep].current_a") if "current_a" in sleep else None
+    retain = int(number(sleep["retain_bytes"], f"{where} [sleep].retain_bytes")) if "retain_bytes" in sleep else None
     raw_phases = t.get("phase", [])
     if not isinstance(raw_phases, list):
         raise UserError(f"{where}: phases are written [[phase]] (an array of tables)")
@@ -167,7 +171,8 @@ def _from_table(t: dict, ident: str, path: str) -> Profile:
             lines.append(f"profile {ident} {fig_where} = {fig.value}: {fig.note}")
     assumptions = tuple(lines)
     return Profile(id=ident, name=str(t.get("name", ident)), rate=None if rate is None else str(rate),
-                   rate_hz=rate_hz, sleep_current_a=sleep_a, phases=phases, battery=battery, regulator=regulator,
+                   rate_hz=rate_hz, sleep_current_a=sleep_a, retain_bytes=retain, phases=phases, battery=battery,
+                   regulator=regulator,
                    path=path, notes=_note(t), mcu=t.get("mcu"), assumptions=assumptions)
 
 
@@ -206,3 +211,8 @@ def load_profile(spec: str | dict) -> Profile:
 def list_profiles() -> list[Profile]:
     """The shipped profiles, by id."""
     return [load_profile(i) for i in _ids()]
+
+
+def example_text() -> str:
+    """The commented template of ``energy profiles --example`` (``profiles/templates/duty-profile.toml``)."""
+    return (data_dir("profiles") / "templates" / "duty-profile.toml").read_text(encoding="utf-8")

@@ -1,0 +1,1 @@
+/* Empty stand-in for CMSIS-DSP arm_common_tables.h (not used by the s8 kernels). */

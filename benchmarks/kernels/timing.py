@@ -1,0 +1,226 @@
+"""Cycle cost of executed Arm Thumb code, one published timing table per core.
+
+The simulator (``sim.py``) counts how often each basic block ran and which block followed which. This module
+turns one decoded block into ``BlockCost(base_cycles, taken_penalty_cycles)``: ``base`` is the cost when the
+block falls through (its last branch, if any, not taken), ``taken`` the extra cycles when control leaves the
+block by a taken branch (known from the block sequence). Memory is zero-wait-state (code and data in TCM/SRAM).
+
+Sources and modelling choices, per core (the numbers below are the tables' values):
+
+* **cortex-m0plus**: Cortex-M0+ TRM (ARM DDI 0484C) section 3.3 "Instruction set summary" timings: data
+  processing 1, loads/stores 2, LDM/STM/PUSH/POP 1+N, POP {pc} 3+N, B/Bcc 2 taken (1 not taken), BL 3,
+  BX/BLX 2, MULS 1 (the single-cycle multiplier option, which common parts such as STM32L0/G0, nRF52 family's
+  M0+ parts and RP2040 implement).
+* **cortex-m3**, **cortex-m4**: Cortex-M4 TRM (ARM DDI 0439B) table 3-1 "Cortex-M4 instruction set summary"
+  (the Cortex-M3 TRM, ARM DDI 0337I table 18-1, gives the same core timings, except the long multiplies):
+  data processing 1 (1+P when it writes the PC), MUL/SMLAD/SMLABB/SXTB16/PKHBT/QADD/SSAT 1, MLA/MLS 2,
+  UMULL/SMULL/UMLAL/SMLAL 1 on M4 (M3: 3-5 and 4-7, modelled as 4 and 5), UDIV/SDIV 2-12 (data dependent,
+  modelled as 7, the middle), LDR/LDRB/LDRH/STR... 2, but a single load or store that directly follows a
+  single **load** whose result it does not use as an address pipelines to 1 (TRM note: "neighbouring load and
+  store single instructions can pipeline their address and data phases"; nothing pipelines after a store),
+  LDRD/STRD 3 (1+N, N=2), LDM/STM/PUSH/POP 1+N, POP {..., pc} and LDR pc 1+N+P, B/BL/BX/BLX/taken Bcc/CBZ 1+P,
+  TBB/TBH 2+P, not-taken Bcc/CBZ 1, IT 0 (folded; skipped conditional instructions still cost 1 as they
+  occupy the execute stage: counted because the whole block is counted). P, the pipeline refill, is "1 to 3
+  depending on alignment and width of the target instruction"; we use P = 2, the middle.
+* **cortex-m33**: the Armv8-M mainline Cortex-M33 TRM (ARM 100230) does not publish a per-instruction table;
+  its pipeline is the same 3-stage in-order design as the M4 with the same DSP extension, so the M4 table is
+  used (a documented assumption).
+* **cortex-m7**: a *model* of the 6-stage dual-issue pipeline (Cortex-M7 TRM, ARM DDI 0489F section 1.3.1,
+  and Arm's "Cortex-M7 processor technical overview"): two neighbouring instructions of a block issue in the
+  same cycle when (a) at most one of them accesses memory (one load/store pipe), (b) at most one multiplies or
+  multiply-accumulates (one MAC pipe), (c) the second does not read a register the first writes, (d) neither
+  is LDM/STM/PUSH/POP, a divide, or a branch other than as the second of the pair. Single loads/stores, LDRD
+  and STRD (64-bit TCM path) take 1 cycle, LDM/STM 1+ceil(N/2), divides 2-12 modelled as 7. Branches are
+  assumed predicted (loop branches are, by the BTAC): a taken branch costs 1 extra cycle, no mispredictions.
+  This model is coarser than the M0+/M3/M4 tables; use its numbers as estimates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import capstone
+from capstone import arm_const as A
+
+CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33")
+
+#: Instruction-timing source quoted into the tables' ``simulated`` provenance.
+TIMING_SOURCE = {
+    "cortex-m0plus": "Cortex-M0+ TRM (DDI 0484C) instruction timings",
+    "cortex-m3": "Cortex-M3 TRM (DDI 0337I) instruction timings, P=2",
+    "cortex-m4": "Cortex-M4 TRM (DDI 0439B) instruction timings, P=2",
+    "cortex-m33": "Cortex-M4 TRM (DDI 0439B) instruction timings applied to the M33 (same 3-stage pipeline), P=2",
+    "cortex-m7": "dual-issue model after the Cortex-M7 TRM (DDI 0489F), predicted branches",
+}
+
+PIPELINE_REFILL = 2  # P of the M3/M4 TRM, 1 to 3 cycles: the middle value
+
+_LOADS = {A.ARM_INS_LDR, A.ARM_INS_LDRB, A.ARM_INS_LDRH, A.ARM_INS_LDRSB, A.ARM_INS_LDRSH, A.ARM_INS_LDREX,
+          A.ARM_INS_LDRT, A.ARM_INS_LDRBT, A.ARM_INS_LDRHT, A.ARM_INS_LDRSBT, A.ARM_INS_LDRSHT}
+_STORES = {A.ARM_INS_STR, A.ARM_INS_STRB, A.ARM_INS_STRH, A.ARM_INS_STREX, A.ARM_INS_STRT, A.ARM_INS_STRBT,
+           A.ARM_INS_STRHT}
+_DOUBLE = {A.ARM_INS_LDRD, A.ARM_INS_STRD}
+_MULTIPLE = {A.ARM_INS_LDM, A.ARM_INS_LDMDB, A.ARM_INS_STM, A.ARM_INS_STMDB, A.ARM_INS_PUSH, A.ARM_INS_POP}
+_BRANCHES = {A.ARM_INS_B, A.ARM_INS_BL, A.ARM_INS_BX, A.ARM_INS_BLX, A.ARM_INS_CBZ, A.ARM_INS_CBNZ}
+_TABLE_BRANCHES = {A.ARM_INS_TBB, A.ARM_INS_TBH}
+_DIVIDES = {A.ARM_INS_SDIV, A.ARM_INS_UDIV}
+_LONG_MUL = {A.ARM_INS_UMULL, A.ARM_INS_SMULL}
+_LONG_MLA = {A.ARM_INS_UMLAL, A.ARM_INS_SMLAL}
+_MLA = {A.ARM_INS_MLA, A.ARM_INS_MLS}
+
+
+def _is_mac(insn) -> bool:
+    return insn.group(A.ARM_GRP_MULOPS) or insn.id in _MLA | _LONG_MUL | _LONG_MLA | {A.ARM_INS_MUL}
+
+
+def _reg_count(insn) -> int:
+    """Registers transferred by LDM/STM/PUSH/POP (the list operands; the base register is not counted)."""
+    regs = [op for op in insn.operands if op.type == A.ARM_OP_REG]
+    if insn.id in (A.ARM_INS_PUSH, A.ARM_INS_POP):
+        return len(regs)
+    return max(len(regs) - 1, 1)
+
+
+def _writes_pc(insn) -> bool:
+    _, written = insn.regs_access()
+    return A.ARM_REG_PC in written
+
+
+def _address_regs(insn) -> set[int]:
+    regs = set()
+    for op in insn.operands:
+        if op.type == A.ARM_OP_MEM:
+            regs.update(r for r in (op.mem.base, op.mem.index) if r)
+    return regs
+
+
+@dataclass(frozen=True)
+class BlockCost:
+    base: int    # cycles when the block falls through to the next address
+    taken: int   # extra cycles when it exits by a taken branch
+
+
+def _m0plus(insns) -> BlockCost:
+    base, taken = 0, 0
+    for insn in insns:
+        i = insn.id
+        if i in _LOADS | _STORES:
+            base += 2
+        elif i in _MULTIPLE:
+            base += 1 + _reg_count(insn)
+            if i == A.ARM_INS_POP and _writes_pc(insn):
+                base += 2
+        elif i == A.ARM_INS_BL:
+            base += 3
+        elif i in (A.ARM_INS_BX, A.ARM_INS_BLX):
+            base += 2
+        elif i == A.ARM_INS_B:
+            if insn.cc in (A.ARM_CC_AL, A.ARM_CC_INVALID):
+                base += 2
+            else:
+                base, taken = base + 1, 1
+        elif _writes_pc(insn):  # mov pc / add pc
+            base += 2
+        else:
+            base += 1
+    return BlockCost(base, taken)
+
+
+def _m3m4(insns, core: str) -> BlockCost:
+    p = PIPELINE_REFILL
+    base, taken = 0, 0
+    prev_load_dest: set[int] | None = None  # registers written by the previous single load, if it was one
+    for insn in insns:
+        i = insn.id
+        this_load_dest = None
+        if i == A.ARM_INS_IT:
+            cost = 0
+        elif i in _LOADS | _STORES:
+            pipelined = prev_load_dest is not None and not (_address_regs(insn) & prev_load_dest)
+            cost = 1 if pipelined else 2
+            if i in _LOADS:
+                this_load_dest = set(insn.regs_access()[1])
+            if _writes_pc(insn):
+                cost += p
+        elif i in _DOUBLE:
+            cost = 3
+        elif i in _MULTIPLE:
+            cost = 1 + _reg_count(insn) + (p if _writes_pc(insn) else 0)
+        elif i in _TABLE_BRANCHES:
+            cost = 2 + p
+        elif i in (A.ARM_INS_BL, A.ARM_INS_BX, A.ARM_INS_BLX):
+            cost = 1 + p
+        elif i in (A.ARM_INS_B, A.ARM_INS_CBZ, A.ARM_INS_CBNZ):
+            if i == A.ARM_INS_B and insn.cc in (A.ARM_CC_AL, A.ARM_CC_INVALID):
+                cost = 1 + p
+            else:
+                cost, taken = 1, p
+        elif i in _DIVIDES:
+            cost = 7
+        elif i in _MLA:
+            cost = 2
+        elif i in _LONG_MUL:
+            cost = 4 if core == "cortex-m3" else 1
+        elif i in _LONG_MLA:
+            cost = 5 if core == "cortex-m3" else 1
+        else:
+            cost = 1 + (p if _writes_pc(insn) else 0)
+        base += cost
+        prev_load_dest = this_load_dest
+    return BlockCost(base, taken)
+
+
+def _m7_cost(insn) -> int:
+    i = insn.id
+    if i in _MULTIPLE:
+        return 1 + (_reg_count(insn) + 1) // 2
+    if i in _DIVIDES:
+        return 7
+    if i == A.ARM_INS_IT:
+        return 0
+    return 1
+
+
+def _m7_pairable(first, second) -> bool:
+    blockers = _MULTIPLE | _DIVIDES | _TABLE_BRANCHES | {A.ARM_INS_IT}
+    if first.id in blockers | _BRANCHES or second.id in blockers:
+        return False
+    memory = _LOADS | _STORES | _DOUBLE
+    if first.id in memory and second.id in memory:
+        return False
+    if _is_mac(first) and _is_mac(second):
+        return False
+    written = set(first.regs_access()[1])
+    return not (written & set(second.regs_access()[0]))
+
+
+def _m7(insns) -> BlockCost:
+    base, taken, k = 0, 0, 0
+    while k < len(insns):
+        insn = insns[k]
+        if k + 1 < len(insns) and _m7_pairable(insn, insns[k + 1]):
+            base += max(_m7_cost(insn), _m7_cost(insns[k + 1]))
+            k += 2
+        else:
+            base += _m7_cost(insn)
+            k += 1
+    last = insns[-1] if insns else None
+    if last is not None and (last.id in _BRANCHES | _TABLE_BRANCHES or _writes_pc(last)):
+        taken = 1
+    return BlockCost(base, taken)
+
+
+def block_cost(insns, core: str) -> BlockCost:
+    """Cost of one basic block (a list of capstone instructions with details) on ``core``."""
+    if core == "cortex-m0plus":
+        return _m0plus(insns)
+    if core in ("cortex-m3", "cortex-m4", "cortex-m33"):
+        return _m3m4(insns, core)
+    if core == "cortex-m7":
+        return _m7(insns)
+    raise ValueError(f"no timing table for core {core!r}; known: {', '.join(CORES)}")
+
+
+def disassembler() -> capstone.Cs:
+    md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+    md.detail = True
+    return md

@@ -1,0 +1,127 @@
+"""The energy-optimal clock (``--clock-mhz best``): the core clock that minimises the average battery current for
+the given duty cycle (or the energy per inference without one).
+
+A faster clock races to sleep (less time at the fixed run current and less sleep time lost), a slower one draws
+less dynamic current and needs fewer flash wait states; the wake-up runs at the clocked run current and a
+switcher's efficiency changes with the load. None of that is modelled here: ``evaluate(clock_hz)`` runs the estimate
+chain at one clock and this module only searches. The objective is smooth between flash wait-state steps, so each
+step's interval is searched with a bounded scalar minimiser (scipy) and the best interval wins; the curve shown to
+people is a geometric grid plus the wait-state edges.
+
+Search range: ``[floor, max_clock_hz]`` where floor is max/32, or max/4 for parts without a fixed
+(clock-independent) run current, where the estimate chain itself warns that lower clocks are optimistic. A part
+marked ``fixed_clock`` in the catalog runs at its one clock: it is used and the result says so.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..units import si_format
+
+GRID_POINTS = 25
+NO_FIXED_CURRENT_FLOOR = 0.25   # the chain's own "static current not modelled" threshold (api._chain)
+DEFAULT_FLOOR = 1 / 32
+OBJECTIVE_LABELS = {"average_current_a": "average current", "energy_per_inference_j": "energy per inference"}
+CURVE_COLUMNS = ["clock_hz", "objective", "latency_s", "energy_per_inference_j", "average_current_a",
+                 "battery_life_days", "wait_states", "feasible"]
+
+
+@dataclass
+class ClockSearch:
+    """The chosen clock, what was minimised, the curve over the searched range, and why."""
+
+    clock_hz: float
+    objective: str                 # "average_current_a" (with a duty cycle) or "energy_per_inference_j"
+    fixed: bool                    # the part has a fixed clock: nothing was searched
+    low_clock_hz: float
+    high_clock_hz: float
+    curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CURVE_COLUMNS))
+    notes: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"clock_hz": self.clock_hz, "objective": self.objective, "fixed": self.fixed,
+                "low_clock_hz": self.low_clock_hz, "high_clock_hz": self.high_clock_hz,
+                "curve": self.curve, "notes": list(self.notes)}
+
+
+def search_range(part) -> tuple[float, float]:
+    """(low, high) clock in Hz searched for ``part``."""
+    high = float(part.max_clock_hz)
+    if getattr(part, "fixed_clock", False):
+        return high, high
+    return high * (NO_FIXED_CURRENT_FLOOR if part.run_fixed_current_a == 0 else DEFAULT_FLOOR), high
+
+
+def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "average_current_a") -> ClockSearch:
+    """Minimise ``evaluate(clock_hz)[objective]`` over the part's clock range.
+
+    ``evaluate`` returns the estimate summary (a dict with ``objective``, ``latency_s``, ...) at a clock, or raises
+    :class:`~joulescope_free.errors.UserError` when the clock is infeasible (too slow for the rate); such clocks
+    are skipped and marked ``feasible = False`` in the curve."""
+    from scipy.optimize import minimize_scalar
+
+    from ..errors import UserError
+
+    low, high = search_range(part)
+    label = OBJECTIVE_LABELS.get(objective, objective)
+    if low >= high:  # a fixed clock
+        curve = pd.DataFrame([_row(high, evaluate(high), objective, part)], columns=CURVE_COLUMNS)
+        return ClockSearch(high, objective, True, high, high, curve,
+                           [f"{part.id} has a fixed clock ({high / 1e6:g} MHz): nothing to optimise"])
+
+    memo: dict = {}
+
+    def value(clock_hz: float) -> float:
+        key = round(float(clock_hz), 3)
+        if key not in memo:
+            try:
+                memo[key] = evaluate(float(clock_hz))
+            except UserError:
+                memo[key] = None
+        s = memo[key]
+        return math.inf if s is None or s.get(objective) is None else float(s[objective])
+
+    # wait-state edges cut the range into smooth pieces
+    edges = sorted({low, high, *(float(hz) for hz, _ in part.flash_wait_states if low < float(hz) < high)})
+    candidates = list(edges)
+    for a, b in zip(edges[:-1], edges[1:]):
+        # each step runs up to its edge: search just inside it, in log(clock) (the curve spans decades)
+        lo, hi = math.log(a * (1 + 1e-6)), math.log(b)
+        res = minimize_scalar(lambda x: value(math.exp(x)), bounds=(lo, hi), method="bounded",
+                              options={"xatol": 1e-5})
+        candidates.append(float(math.exp(res.x)))
+    grid = np.geomspace(low, high, GRID_POINTS)
+    for f in grid:
+        value(f)
+    best = min(candidates + list(grid), key=lambda f: (value(f), -f))  # ties: the faster clock
+    if math.isinf(value(best)):
+        raise UserError(f"no clock between {low / 1e6:g} and {high / 1e6:g} MHz on {part.id} keeps up with the "
+                        f"duty cycle; lower the rate")
+    clocks = sorted({round(float(f), 3) for f in list(grid) + edges + [best]})
+    curve = pd.DataFrame([_row(f, memo.get(f), objective, part) for f in clocks], columns=CURVE_COLUMNS)
+    notes = [f"clock searched from {low / 1e6:.4g} to {high / 1e6:.4g} MHz for the lowest {label}: "
+             f"{best / 1e6:.4g} MHz ({si_format(value(best), _unit(objective))}; at the maximum "
+             f"{si_format(value(high), _unit(objective))})"]
+    if part.run_fixed_current_a == 0:
+        notes.append(f"{part.id} has no fixed run current in the catalog, so the search stops at "
+                     f"{NO_FIXED_CURRENT_FLOOR:g} x its maximum clock: below that the model is optimistic")
+    if best <= low * (1 + 1e-6):
+        notes.append("the best clock is the lowest searched: the true optimum may be lower still")
+    return ClockSearch(best, objective, False, low, high, curve, notes)
+
+
+def _unit(objective: str) -> str:
+    return "J" if objective.endswith("_j") else "A"
+
+
+def _row(clock_hz, s, objective, part) -> dict:
+    s = s or {}
+    return {"clock_hz": clock_hz, "objective": s.get(objective), "latency_s": s.get("latency_s"),
+            "energy_per_inference_j": s.get("energy_per_inference_j"),
+            "average_current_a": s.get("average_current_a"), "battery_life_days": s.get("battery_life_days"),
+            "wait_states": part.wait_states(clock_hz), "feasible": bool(s)}

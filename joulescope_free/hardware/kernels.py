@@ -1,0 +1,307 @@
+"""Kernel costs simulated from the real kernel code: the tables in ``power_models/kernels/`` and how a layer maps
+onto them.
+
+``benchmarks/kernels/run.py`` compiles each open-source kernel library (CMSIS-NN, the TFLM reference kernels,
+ESP-NN, ...) for each core class, runs every kernel over a grid of shapes on an instruction-set simulator, checks
+its output against numpy and fits, per (library, kernel variant, core, build), a cost formula
+
+    cycles = sum over features f of cycles_per_<f> x f
+
+with the features of :func:`shape_features` (the same function computes them for the grid and for a model's
+layers, so the fit and the cycle model agree). Cycles are core clock cycles with zero-wait-state memory; the cycle
+model adds flash wait states for weights on top.
+
+A runtime version names the library it dispatches to (``kernels = "cmsis-nn-v7.0.0"``) and its usual build
+(``build = "O2"``); :func:`variant_of` picks the kernel the library's own wrapper would call for a layer
+(``arm_convolve_wrapper_s8``, ``arm_depthwise_conv_wrapper_s8``), falling back to the generic kernel where a
+specialised one was not simulated.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from ..datafile import load_toml
+from ..errors import UserError, unknown
+from ..paths import data_dir
+
+#: feature names, in the order of the coefficient keys ``cycles_per_<feature>`` (``macs`` -> ``cycles_per_mac``)
+FEATURES = ("calls", "macs", "outputs", "pixels", "patch", "inputs", "channels", "tail")
+COEFFICIENT_KEYS = {"calls": "cycles_per_call", "macs": "cycles_per_mac", "outputs": "cycles_per_output",
+                    "pixels": "cycles_per_pixel", "patch": "cycles_per_patch", "inputs": "cycles_per_input",
+                    "channels": "cycles_per_channel", "tail": "cycles_per_tail"}
+#: int8 values one SIMD step consumes in the kernels the remainder (``tail``) feature describes
+SIMD_LANES = 4
+#: where a specialised kernel was not simulated, the kernel that serves instead
+FALLBACK = {"conv_1x1": "conv", "conv_1x1_strided": "conv", "conv_1xn": "conv", "depthwise_3x3": "depthwise_opt",
+            "depthwise_opt": "depthwise"}
+#: libraries whose wrappers pick specialised kernels from the shape (the others have one kernel per operator)
+CMSIS_FAMILIES = ("cmsis-nn-v7.0.0", "cmsis-nn-2020-09")
+
+
+def shape_features(kind: str, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
+                   k_h: int = 1, k_w: int = 1, batch: int = 1) -> dict:
+    """The cost features of one kernel call (see the module docstring).
+
+    kind: conv, depthwise, fc, add, mul, avgpool, maxpool or softmax. For fc: in_c input features, out_c output
+    features, ``batch`` rows (spatial sizes 1). Pooling counts its window elements as ``macs``."""
+    pixels = out_h * out_w * batch
+    outputs = pixels * out_c
+    f = {"calls": 1, "macs": 0, "outputs": outputs, "pixels": pixels, "patch": 0,
+         "inputs": in_h * in_w * in_c * batch, "channels": out_c, "tail": 0}
+    if kind == "conv":
+        reduction = k_h * k_w * in_c
+        f.update(macs=outputs * reduction, patch=pixels * reduction, tail=outputs * (reduction % SIMD_LANES))
+    elif kind == "depthwise":
+        f.update(macs=outputs * k_h * k_w, tail=pixels * k_h * k_w * (out_c % SIMD_LANES))
+    elif kind == "fc":
+        f.update(macs=outputs * in_c, tail=outputs * (in_c % SIMD_LANES))
+    elif kind in ("avgpool", "maxpool"):
+        f.update(macs=outputs * k_h * k_w)
+    return f
+
+
+def same_padding(in_size: int, out_size: int, kernel: int, stride: int) -> int:
+    """Leading padding TFLite's SAME/VALID arithmetic implies from the sizes (0 for VALID)."""
+    return max(0, (out_size - 1) * max(stride, 1) + kernel - in_size) // 2
+
+
+def variant_of(library: str, kind: str, *, k_h=1, k_w=1, stride_h=1, stride_w=1, pad_h=0, pad_w=0, in_h=1,
+               in_c=1, out_c=1, out_w=1) -> str:
+    """The kernel ``library``'s wrapper dispatches for a layer of this kind and shape."""
+    if library not in CMSIS_FAMILIES:
+        return kind
+    modern = library == "cmsis-nn-v7.0.0"
+    if kind == "conv":
+        if k_h == 1 and k_w == 1 and pad_h == 0 and pad_w == 0:
+            if stride_h == 1 and stride_w == 1 and (modern or in_c % 4 == 0):
+                return "conv_1x1"
+            if modern:
+                return "conv_1x1_strided"
+        if in_h == 1 and k_h == 1 and ((stride_w * in_c) % 4 == 0 if modern else out_w % 4 == 0):
+            return "conv_1xn"
+        return "conv"
+    if kind == "depthwise":
+        if out_c != in_c:  # channel multiplier > 1
+            return "depthwise"
+        if k_h == 3 and k_w == 3 and pad_h <= 1 and (pad_w <= 1 or not modern):
+            return "depthwise_3x3"
+        return "depthwise_opt"
+    return kind
+
+
+# --------------------------------------------------------------------------------------------- a model's layers
+#: analysis op names -> the kernel kind of shape_features (layers of other ops have no simulated kernel)
+OP_KINDS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise", "FULLY_CONNECTED": "fc", "ADD": "add",
+            "MUL": "mul", "AVERAGE_POOL_2D": "avgpool", "MAX_POOL_2D": "maxpool", "SOFTMAX": "softmax"}
+
+
+def _dims(shape) -> tuple:
+    """(batch, h, w, c) of an NHWC-like shape; shorter shapes put their leading dimensions into the batch."""
+    shape = [int(x) for x in (shape or [])] or [1]
+    if len(shape) >= 4:
+        return int(np.prod(shape[:-3])), shape[-3], shape[-2], shape[-1]
+    return int(np.prod(shape[:-1])) if len(shape) > 1 else 1, 1, 1, shape[-1]
+
+
+@dataclass(frozen=True)
+class LayerShapes:
+    """Per layer: the simulated-kernel kind ('' where none), its features and what variant selection needs."""
+
+    kind: tuple
+    features: dict                      # feature name -> float array
+    geometry: tuple                     # per layer: kwargs of variant_of (without library and kind)
+    _variants: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def variants(self, library: str) -> tuple:
+        if library not in self._variants:
+            self._variants[library] = tuple(variant_of(library, k, **g) if k else "" for k, g in
+                                            zip(self.kind, self.geometry))
+        return self._variants[library]
+
+
+def layer_shapes(layers) -> LayerShapes:
+    """The kernel view of an analysis layer table (columns op, input_shapes, output_shapes, kernel_*, stride_*)."""
+    kinds, geometry = [], []
+    feats = {name: np.zeros(len(layers)) for name in FEATURES}
+    int8 = layers["act_dtype"].astype(str).str.lower().isin(("int8", "uint8")) if "act_dtype" in layers else None
+    for i, r in enumerate(layers.itertuples(index=False)):
+        kind = OP_KINDS.get(str(getattr(r, "op", "")), "")
+        if int8 is not None and not int8.iloc[i]:
+            kind = ""  # the simulated kernels are the int8 ones
+        ins, outs = (getattr(r, "input_shapes", None) or [[1]]), (getattr(r, "output_shapes", None) or [[1]])
+        n, in_h, in_w, in_c = _dims(ins[0])
+        _, out_h, out_w, out_c = _dims(outs[0])
+        k_h, k_w = int(getattr(r, "kernel_h", 1) or 1), int(getattr(r, "kernel_w", 1) or 1)
+        s_h, s_w = int(getattr(r, "stride_h", 1) or 1), int(getattr(r, "stride_w", 1) or 1)
+        if kind == "fc":
+            batch_rows = max(int(np.prod(outs[0][:-1])) if len(outs[0]) > 1 else 1, 1)
+            in_c = int(getattr(r, "in_channels", 0) or in_c)
+            f = shape_features("fc", 1, 1, in_c, 1, 1, out_c, batch=batch_rows)
+        elif kind:
+            f = shape_features(kind, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, batch=n)
+        else:
+            f = {}
+        for name, value in f.items():
+            feats[name][i] = value
+        kinds.append(kind)
+        geometry.append({"k_h": k_h, "k_w": k_w, "stride_h": s_h, "stride_w": s_w,
+                         "pad_h": same_padding(in_h, out_h, k_h, s_h), "pad_w": same_padding(in_w, out_w, k_w, s_w),
+                         "in_h": in_h, "in_c": in_c, "out_c": out_c, "out_w": out_w})
+    return LayerShapes(kind=tuple(kinds), features=feats, geometry=tuple(geometry))
+
+
+# --------------------------------------------------------------------------------------------- the tables
+@dataclass(frozen=True)
+class KernelCost:
+    library: str
+    variant: str
+    core: str
+    build: str
+    function: str
+    coefficients: dict                  # feature -> cycles per unit
+    provenance: str                     # the `simulated` (or `source`) string of the table entry
+    measured_on: str = "simulated"      # "simulated" or "source" (a published table)
+    fit_max_error_pct: float = math.nan
+
+    def cycles(self, features: dict) -> float:
+        return float(sum(c * features.get(f, 0.0) for f, c in self.coefficients.items()))
+
+
+@lru_cache(maxsize=None)
+def _table_files() -> dict:
+    folder = data_dir("power_models") / "kernels"
+    return {p.stem: p for p in sorted(folder.glob("*.toml"))} if folder.is_dir() else {}
+
+
+def libraries() -> list:
+    return list(_table_files())
+
+
+@lru_cache(maxsize=None)
+def load_table(library: str) -> dict:
+    """(variant, core, build) -> KernelCost for one library file."""
+    files = _table_files()
+    if library not in files:
+        raise unknown("kernel library", library, files)
+    raw = load_toml(files[library])
+    out = {}
+    for i, entry in enumerate(raw.get("kernel", [])):
+        where = f"{files[library]} kernel {i + 1}"
+        try:
+            key = (entry["variant"], entry["core"], str(entry["build"]))
+        except KeyError as exc:
+            raise UserError(f"{where}: missing {exc.args[0]}") from None
+        prov_kind = "simulated" if "simulated" in entry else "source" if "source" in entry else ""
+        if not prov_kind:
+            raise UserError(f"{where}: a kernel cost needs its provenance (`simulated` or `source`)")
+        coeffs = {f: float(entry[k]) for f, k in COEFFICIENT_KEYS.items() if k in entry}
+        if not coeffs:
+            raise UserError(f"{where}: no cycles_per_* coefficient")
+        out[key] = KernelCost(library=library, variant=key[0], core=key[1], build=key[2],
+                              function=str(entry.get("function", "")), coefficients=coeffs,
+                              provenance=str(entry[prov_kind]), measured_on=prov_kind,
+                              fit_max_error_pct=float(entry.get("fit_max_error_pct", math.nan)))
+    return out
+
+
+def builds(library: str, core: str) -> list:
+    """The builds simulated for this library on this core (sorted)."""
+    return sorted({b for (_, c, b) in load_table(library) if c == core})
+
+
+def lookup(library: str, variant: str, core: str, build: str) -> KernelCost | None:
+    """The cost of ``variant`` (or the kernel that serves in its place) on ``core`` with ``build``, or None."""
+    table = load_table(library)
+    while variant:
+        hit = table.get((variant, core, build))
+        if hit is not None:
+            return hit
+        variant = FALLBACK.get(variant, "")
+    return None
+
+
+def has_core(library: str, core: str, build: str | None = None) -> bool:
+    return any(c == core and (build is None or b == build) for (_, c, b) in load_table(library))
+
+
+def kernel_core(runtime, core) -> str:
+    """The core whose simulated tables serve ``runtime`` on ``core``: the core itself, else its ``kernel_proxy``
+    (a stated stand-in), else '' (no simulated kernels: the cycle model keeps its per-MAC coefficients)."""
+    library, build = runtime.kernels_for(core.id), runtime.build
+    if not library or library not in _table_files():
+        return ""
+    for candidate in (core.id, core.kernel_proxy):
+        if candidate and has_core(library, candidate, build):
+            return candidate
+    return ""
+
+
+#: runtime ratio key per kernel kind (closed runtimes are a multiple of their baseline library per kind)
+RATIO_OF_KIND = {"conv": "conv_ratio", "depthwise": "depthwise_ratio", "fc": "fc_ratio"}
+
+
+def simulated_cycles(shapes: LayerShapes, runtime, table_core: str, core_id: str | None = None,
+                     timing_factor: float = 1.0) -> tuple:
+    """(cycles per layer, covered mask): the simulated kernel cost on ``table_core`` of each layer the library
+    has a kernel for, times the core's ``timing_factor`` (real over simulated cycles where measured), the
+    runtime's ratio for that kernel kind and its factor for ``core_id`` (closed runtimes); 0 and False
+    elsewhere."""
+    ratios = tuple(sorted(runtime.kernel_ratios.items()))
+    factor = runtime.core_factors.get(core_id or table_core, 1.0) * timing_factor
+    library = runtime.kernels_for(core_id or table_core)
+    overrides = runtime.kernel_overrides
+    key = ("cycles", library, runtime.build, table_core, ratios, factor, tuple(sorted(overrides.items())))
+    hit = shapes._variants.get(key)
+    if hit is not None:
+        return hit
+    ratio = {k: v * factor for k, v in ratios}
+    n = len(shapes.kind)
+    cycles, covered = np.zeros(n), np.zeros(n, dtype=bool)
+    for i, (kind, variant) in enumerate(zip(shapes.kind, shapes.variants(library))):
+        cost = lookup(library, overrides.get(variant, variant), table_core, runtime.build) if kind else None
+        if cost is None:
+            continue
+        feats = {f: shapes.features[f][i] for f in FEATURES}
+        cycles[i] = cost.cycles(feats) * ratio.get(RATIO_OF_KIND.get(kind, "other_ratio"), factor)
+        covered[i] = True
+    shapes._variants[key] = (cycles, covered)
+    return cycles, covered
+
+
+def modelled_basis(runtime, core) -> str:
+    """'simulated' where the runtime's own kernels were simulated (or tick-measured) on this very core class;
+    'extrapolated' otherwise: a closed runtime (a ratio to a simulated baseline), a stand-in core, or no table.
+    ``core``: a CoreClass or its id. Whether the runtime was *measured* on the core is the validation's business."""
+    from .runtimes import load_core
+
+    core = load_core(core) if isinstance(core, str) else core
+    if runtime.kernel_ratios:
+        return "extrapolated"
+    return "simulated" if kernel_core(runtime, core) == core.id else "extrapolated"
+
+
+def kernel_notes(runtime, core) -> list:
+    """Assumption lines that say where this runtime's kernel costs on ``core`` come from."""
+    library = runtime.kernels_for(core.id)
+    if not library:
+        return []
+    table_core = kernel_core(runtime, core)
+    if not table_core:
+        return [f"no {library} kernel table for {core.id} ({runtime.build}): {runtime.label} uses per-MAC estimates "
+                f"scaled by the core's speed"]
+    built = f"-{runtime.build}" if runtime.build[:1] == "O" else runtime.build
+    where = core.id if table_core == core.id else f"{table_core}, standing in for {core.id} (not simulated)"
+    lines = [f"kernels: {library} costs simulated on {where} with {built} (power_models/kernels; zero-wait memory, "
+             f"flash wait states added by the cycle model)"]
+    if runtime.kernel_ratios:
+        r = runtime.kernel_ratios
+        factor = runtime.core_factors.get(core.id)
+        lines.append(f"{runtime.label} (closed) costed as conv x{r.get('conv_ratio', 1):.2f}, depthwise "
+                     f"x{r.get('depthwise_ratio', 1):.2f}, fully connected x{r.get('fc_ratio', 1):.2f} of {library}"
+                     + (f", x{factor:.2f} on {core.id} where it was measured" if factor is not None else
+                        f"; never measured on {core.id}: its ratios from the measured cores apply"))
+    return lines

@@ -1,0 +1,134 @@
+"""Features above the estimate chain: several targets side by side (``compare``) and the design-review page
+(``report``). They call the chain; the chain never imports them."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import api
+from .errors import UserError
+
+__all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
+
+#: the columns ``compare`` puts first (the rest are the ``estimate`` summary keys)
+COMPARE_COLUMNS = ["mcu", "runtime", "clock_hz", "latency_s", "energy_per_inference_j", "peak_ram_bytes",
+                   "fits_ram", "flash_bytes", "fits_flash", "average_current_a", "battery_life_days",
+                   "battery_life_low_days", "battery_life_high_days", "battery_life_limited_by"]
+LIFE_CURVE_POINTS = 40
+
+
+def mcu_list(mcu) -> list:
+    """``"a,b" | ["a", "b,c"]`` -> ``["a", "b", "c"]`` (order kept, repeats dropped)."""
+    items = [mcu] if isinstance(mcu, str) or not hasattr(mcu, "__iter__") else list(mcu)
+    out = []
+    for item in items:
+        for name in (str(item).split(",") if isinstance(item, str) else [item]):
+            name = name.strip() if isinstance(name, str) else name
+            if name and name not in out:
+                out.append(name)
+    if not out:
+        raise UserError("give at least one --mcu")
+    return out
+
+
+def estimates(model, mcu, **kw) -> list:
+    """One :class:`~joulescope_free.api.Estimate` per target in ``mcu`` (list or comma-separated ids); ``kw`` are
+    :func:`~joulescope_free.api.estimate`'s arguments (runtime, clock_mhz, supply_v, duty, profile, battery, ...)."""
+    analysis = api._analysis(model)  # analysed once for every target
+    return [api.estimate(analysis, mcu=m, **kw) for m in mcu_list(mcu)]
+
+
+def _sort_key(s):
+    """Longest battery life first; without one, lowest average current, then lowest energy per inference."""
+    def num(key, default):
+        value = s.get(key)
+        return default if value is None or value != value else float(value)
+
+    return (-num("battery_life_days", -math.inf), num("average_current_a", math.inf),
+            num("energy_per_inference_j", math.inf))
+
+
+def compare_frame(results: list) -> pd.DataFrame:
+    """The compare table of already computed estimates, sorted (see :func:`compare`)."""
+    rows = []
+    for r in sorted(results, key=lambda r: _sort_key(r.summary)):
+        row = {"mcu": r.target["mcu"], "runtime": r.target["runtime"]}
+        row.update({k: v for k, v in r.summary.items() if k not in row})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    first = [c for c in COMPARE_COLUMNS if c in frame.columns]
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+
+
+def compare(model, mcu, **kw) -> pd.DataFrame:
+    """One row per target, longest battery life first (without a battery: lowest average current, then lowest
+    energy per inference). Columns: ``mcu``, ``runtime`` and every ``estimate`` summary key (units in the names).
+    ``mcu``: ids (list or comma-separated); ``kw``: :func:`~joulescope_free.api.estimate`'s arguments."""
+    return compare_frame(estimates(model, mcu, **kw))
+
+
+def life_curve(result, model, profile=None, battery=None, regulator=None, build=None, sleep=None,
+               points: int = LIFE_CURVE_POINTS) -> pd.DataFrame | None:
+    """Battery life [d] and average current [A] versus inference rate [Hz] for an estimate made with a duty cycle:
+    from a hundredth of its rate (at most one a day) up to the fastest rate the inference keeps up with.
+    ``profile``/``battery``/``regulator``/``build``/``sleep``: as given to ``estimate``. Columns: rate_hz,
+    average_current_a, battery_life_days, sleep_share (fraction of the average current)."""
+    s = result.summary
+    rate = s.get("rate_hz")
+    if rate is None or rate != rate:
+        return None
+    top = float(s.get("max_rate_hz") or rate)
+    low = min(rate / 100, 1 / 86400.0)
+    rates = np.unique(np.concatenate([np.geomspace(low, top * 0.999, points), [rate]]))
+    analysis = api._analysis(model)
+    t = result.target
+    clock_mhz = t["clock_hz"] / 1e6
+    rows = []
+    for r in rates:
+        try:
+            c = api._chain(analysis, t["mcu"], t["runtime"], clock_mhz, t["supply_v"], float(r),
+                           profile, battery, regulator, t.get("power_model"), build=build, sleep=sleep)
+        except UserError:
+            continue
+        phases = c["phases"]
+        share = float(phases.loc[phases["kind"] == "sleep", "share"].sum()) if phases is not None else math.nan
+        rows.append({"rate_hz": float(r), "average_current_a": c["summary"].get("average_current_a"),
+                     "battery_life_days": c["summary"].get("battery_life_days"), "sleep_share": share})
+    return pd.DataFrame(rows, columns=["rate_hz", "average_current_a", "battery_life_days", "sleep_share"])
+
+
+def sleep_crossover_hz(curve: pd.DataFrame) -> float | None:
+    """The rate [Hz] where sleep stops being half or more of the average current (log-interpolated), or None."""
+    if curve is None or not len(curve):
+        return None
+    share = curve["sleep_share"].to_numpy(dtype=float)
+    rate = curve["rate_hz"].to_numpy(dtype=float)
+    for i in range(1, len(share)):
+        if share[i - 1] >= 0.5 > share[i]:
+            x0, x1 = math.log(rate[i - 1]), math.log(rate[i])
+            return math.exp(x0 + (share[i - 1] - 0.5) / (share[i - 1] - share[i]) * (x1 - x0))
+    return None
+
+
+def report(model, mcu, output=None, force: bool = False, **kw):
+    """The design-review page: one self-contained HTML file (inline SVG charts, no network) for one or more
+    targets (``mcu``: list or comma-separated ids; ``kw``: :func:`~joulescope_free.api.estimate`'s arguments).
+    Returns the HTML text, or writes it to ``output`` (``.html``) and returns the path."""
+    from .report.html import render_report
+    from .report.export import refuse_overwrite, write_text_safely
+
+    if output is not None:
+        output = Path(output)
+        if output.suffix.lower() not in (".html", ".htm"):
+            raise UserError(f"{output}: give a file name ending in .html")
+        refuse_overwrite(output, force)
+    results = estimates(model, mcu, **kw)
+    curves = [life_curve(r, model, **{k: kw.get(k) for k in ("profile", "battery", "regulator", "build", "sleep")})
+              for r in results]
+    html = render_report(results, curves, compare_frame(results) if len(results) > 1 else None)
+    if output is None:
+        return html
+    return write_text_safely(output, html)

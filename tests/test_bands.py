@@ -1,0 +1,318 @@
+"""Error bands (issue 9): the band from validation ratios, the band file, the basis of every estimate, the band in
+the summary, the printed table, the duty cycle and ``energy validate``'s coverage."""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import joulescope_free as jf
+from joulescope_free import validation
+from joulescope_free.cli import main
+from joulescope_free.hardware import kernels
+from joulescope_free.usage.lifetime import duty_cycle
+from joulescope_free.validation import band_coverage, band_from_ratios, find_band, write_bands
+from toy import INF, toy_mcu
+
+DATA = Path(__file__).parent / "data" / "mlperf_tiny"
+KWS = DATA / "kws_ds_cnn_int8.tflite"
+VWW = DATA / "vww_mobilenet_v1_025_96_int8.tflite"
+LN2 = math.log(2)
+# tabulated quantiles (not scipy): z(0.9) and Student's t(0.9) with 4 and 3 degrees of freedom
+Z90, T90_4, T90_3 = 1.281552, 1.533206, 1.637744
+
+
+def run_cli(capsys, *argv):
+    with pytest.raises(SystemExit) as exc:
+        main(list(map(str, argv)))
+    out, err = capsys.readouterr()
+    return exc.value.code or 0, out, err
+
+
+# ------------------------------------------------------------------------------------------- band_from_ratios
+def test_band_from_ratios_against_hand_computed_quantiles():
+    # log2 r = -1, 0, 1, 2, 3. Linear quantiles: q10 at position 0.4 -> -0.6, median 1, q90 at 3.6 -> 2.6 (x ln 2);
+    # small-sample factor k(5) = t(0.9, 4) sqrt(1 + 1/5) / z(0.9); each side widened about the median by k
+    k = T90_4 * math.sqrt(1.2) / Z90
+    low, high = band_from_ratios([4, 0.5, 8, 1, 2])
+    assert low == pytest.approx(math.exp(LN2 * (1 - k * 1.6)), rel=1e-4)   # 0.4676
+    assert high == pytest.approx(math.exp(LN2 * (1 + k * 1.6)), rel=1e-4)  # 8.556
+    assert low == pytest.approx(0.4676, abs=1e-3) and high == pytest.approx(8.556, abs=1e-2)
+
+
+def test_band_always_holds_one_and_honours_the_floor():
+    # all estimates optimistic (measured 1.2-1.5x): q10 of log r = ln1.2 + 0.3 (ln1.3 - ln1.2) = 0.2063, median
+    # (ln1.3 + ln1.4)/2 = 0.2994, k(4) = 1.4287: low end 0.2994 - 1.4287 x 0.0931 = 0.166 > 0, so the band is
+    # stretched down to 1.0; the high end: q90 = ln1.4 + 0.7 (ln1.5 - ln1.4) = 0.3848 -> 0.2994 + 1.4287 x 0.0854
+    k = T90_3 * math.sqrt(1.25) / Z90
+    q90 = math.log(1.4) + 0.7 * (math.log(1.5) - math.log(1.4))
+    mid = (math.log(1.3) + math.log(1.4)) / 2
+    low, high = band_from_ratios([1.2, 1.3, 1.4, 1.5])
+    assert low == 1.0 and high == pytest.approx(math.exp(mid + k * (q90 - mid)), rel=1e-4)
+    # a tight sample never claims less than the floor; junk ratios are ignored
+    assert band_from_ratios([0.99, 1.0, 1.01, float("nan"), -2, 0], floor=(0.5, 2.0)) == pytest.approx((0.5, 2.0))
+    assert band_from_ratios([3.0], floor=(0.5, 2.0)) == pytest.approx((0.5, 3.0))  # one ratio: the floor, stretched
+    with pytest.raises(ValueError):
+        band_from_ratios([1.1])
+
+
+def test_band_from_ratios_holds_about_its_coverage_out_of_sample():
+    # 20 lognormal ratios give a band; it should hold roughly 80 % of 20000 new ratios from the same law
+    rng = np.random.default_rng(7)
+    holds = []
+    for _ in range(200):
+        low, high = band_from_ratios(np.exp(rng.normal(0.3, 0.4, 20)))
+        new = np.exp(rng.normal(0.3, 0.4, 100))
+        holds.append(np.mean((new >= low) & (new <= high)))
+    assert 0.74 < float(np.mean(holds)) < 0.9
+
+
+# ------------------------------------------------------------------------------------------- band file
+BANDS = [
+    {"basis": "measured", "runtime": "x-cube-ai@7.3", "cores": ["cortex-m4"],
+     "latency_low": (0.9, "test"), "latency_high": (1.1, "test"), "energy_low": (0.8, "test"),
+     "energy_high": (1.25, "test")},
+    {"basis": "simulated", "cores": ["cortex-m4"], "latency_low": (0.7, "test"), "latency_high": (1.4, "test"),
+     "energy_low": (0.6, "test"), "energy_high": (1.6, "test")},
+    {"basis": "simulated", "latency_low": (0.5, "test"), "latency_high": (2.0, "test"),
+     "energy_low": (0.4, "test"), "energy_high": (2.5, "test")},
+    {"basis": "extrapolated", "latency_low": (0.25, "test"), "latency_high": (4.0, "test"),
+     "energy_low": (0.2, "test"), "energy_high": (5.0, "test")},
+    {"basis": "calibrated", "latency_low": (0.95, "test"), "latency_high": (1.05, "test"),
+     "energy_low": (0.9, "placeholder test"), "energy_high": (1.1, "placeholder test")},
+]
+
+
+@pytest.fixture
+def test_bands(tmp_path, monkeypatch):
+    """The hand-made band file above in place of the shipped one."""
+    path = write_bands(BANDS, tmp_path / "bands.toml", header="test bands")
+    original = validation._bands
+    monkeypatch.setattr(validation, "_bands", lambda path_=None: original(str(path)))
+    validation._BASIS_CACHE.clear()
+    yield path
+    validation._BASIS_CACHE.clear()
+
+
+def _modelled(basis, monkeypatch):
+    monkeypatch.setattr(kernels, "modelled_basis", lambda runtime, core: basis)
+    validation._BASIS_CACHE.clear()
+
+
+def test_write_bands_round_trips_and_the_most_specific_entry_wins(test_bands):
+    band = find_band("simulated", "tflm@1.0", "cortex-m4", path=test_bands)
+    assert (band.latency_low, band.latency_high, band.cores) == (0.7, 1.4, ("cortex-m4",))
+    band = find_band("simulated", "tflm@1.0", "cortex-m7", path=test_bands)  # no core entry: basis-wide
+    assert (band.latency_low, band.energy_high, band.cores) == (0.5, 2.5, ())
+    assert find_band("measured", "x-cube-ai@8.1", "cortex-m4", path=test_bands) is None
+    assert find_band("measured", "x-cube-ai@7.3", "cortex-m4", path=test_bands).energy_low == 0.8
+    assert band.coverage == 0.8
+
+
+def test_write_bands_refuses_a_band_without_one_or_without_provenance(tmp_path):
+    bad = dict(BANDS[2], latency_low=(1.2, "test"))
+    with pytest.raises(ValueError, match="holds 1.0"):
+        write_bands([bad], tmp_path / "b.toml")
+    with pytest.raises(ValueError, match="derived text"):
+        write_bands([dict(BANDS[2], energy_low=(0.5, " "))], tmp_path / "b.toml")
+    with pytest.raises(ValueError, match="basis"):
+        write_bands([dict(BANDS[2], basis="guessed")], tmp_path / "b.toml")
+
+
+def test_the_shipped_band_file_loads_and_every_basis_has_a_wide_entry():
+    for basis in ("calibrated", "simulated", "extrapolated"):
+        band = find_band(basis, "no-such@0", "no-core")
+        assert band is not None and band.latency_low <= 1 <= band.latency_high, basis
+    # today's p90 of x-cube-ai@7.3 (15.9 %) converted: 1/(1 + 0.159) and 1 + 0.159
+    band = find_band("measured", "x-cube-ai@7.3", "cortex-m7")
+    assert band.latency_low == pytest.approx(1 / 1.159, abs=1e-4) and band.latency_high == pytest.approx(1.159)
+
+
+# ------------------------------------------------------------------------------------------- basis selection
+def _factors(s):
+    return (s["latency_low_s"] / s["latency_s"], s["latency_high_s"] / s["latency_s"],
+            s["energy_low_j"] / s["energy_per_inference_j"], s["energy_high_j"] / s["energy_per_inference_j"])
+
+
+def test_measured_basis_where_the_table_has_the_runtime_on_the_core(test_bands, monkeypatch):
+    _modelled("simulated", monkeypatch)  # a measurement outranks simulated kernels
+    s = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@7.3").summary
+    assert s["estimate_basis"] == "measured" and s["band_validated"] is True
+    assert _factors(s) == pytest.approx((0.9, 1.1, 0.8, 1.25))
+
+
+def test_simulated_basis_uses_the_core_entry_then_the_basis_wide_one(test_bands, monkeypatch):
+    _modelled("simulated", monkeypatch)
+    s = jf.estimate(KWS, "nrf52840").summary  # cortex-m4, not in the measured entries
+    assert s["estimate_basis"] == "simulated" and _factors(s) == pytest.approx((0.7, 1.4, 0.6, 1.6))
+    s = jf.estimate(KWS, "stm32h7a3", runtime="tflm-cmsis-nn").summary  # cortex-m7: basis-wide
+    assert s["estimate_basis"] == "simulated" and _factors(s) == pytest.approx((0.5, 2.0, 0.4, 2.5))
+
+
+def test_extrapolated_basis(test_bands, monkeypatch):
+    _modelled("extrapolated", monkeypatch)
+    r = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@8.1")  # measured only in the shipped file, not here
+    assert r.summary["estimate_basis"] == "extrapolated" and _factors(r.summary) == pytest.approx((0.25, 4, 0.2, 5))
+    assert any(a.startswith("error band (80 % interval), basis extrapolated") for a in r.assumptions)
+
+
+def test_a_release_estimated_with_a_neighbours_figures_is_not_measured(test_bands, monkeypatch):
+    _modelled("extrapolated", monkeypatch)
+    s = jf.estimate(KWS, "stm32l4r5", runtime="x-cube-ai@7.4").summary  # not characterised: 7.3's figures
+    assert s["estimate_basis"] == "extrapolated" and "7.4" in s["estimate_basis_note"]
+    assert _factors(s) == pytest.approx((0.25, 4, 0.2, 5))
+
+
+def test_calibrated_basis_from_a_calibration_file(test_bands, tmp_path):
+    cal = tmp_path / "board.toml"
+    cal.write_text('mcu = "nrf52840"\nruntime = "tflm-cmsis-nn"\n'
+                   'latency_scale = { value = 1.5, measured = "energy calibrate, test trace" }\n'
+                   'current_scale = { value = 0.8, measured = "energy calibrate, test trace" }\n')
+    plain = jf.estimate(KWS, "nrf52840").summary
+    r = jf.estimate(KWS, "nrf52840", power_model=cal)
+    s = r.summary
+    assert s["estimate_basis"] == "calibrated" and s["band_validated"] is False  # the energy figures say placeholder
+    assert s["latency_s"] == pytest.approx(plain["latency_s"] * 1.5)
+    assert (s["latency_low_s"], s["latency_high_s"]) == pytest.approx((plain["latency_s"] * 1.5 * 0.95,
+                                                                       plain["latency_s"] * 1.5 * 1.05))
+    assert any("PLACEHOLDER" in a for a in r.assumptions)
+
+
+# ------------------------------------------------------------------------------------------- the band itself
+CASES = [("stm32l4r5", "x-cube-ai@7.3"), ("stm32l4r5", None), ("nrf52840", None), ("rp2040", None),
+         ("esp32s3", None), ("stm32h7a3", "tflm-cmsis-nn@2.3.1"), ("cortex-m33", None)]
+
+
+@pytest.mark.parametrize("mcu, runtime", CASES)
+def test_low_estimate_high_everywhere(mcu, runtime):
+    s = jf.estimate(VWW, mcu, runtime=runtime, duty="1/min", battery="2xaa-alkaline").summary
+    assert s["estimate_basis"] in validation.BASES
+    assert s["latency_low_s"] <= s["latency_s"] <= s["latency_high_s"]
+    assert s["energy_low_j"] <= s["energy_per_inference_j"] <= s["energy_high_j"]
+    assert s["average_current_low_a"] <= s["average_current_a"] <= s["average_current_high_a"]
+    assert s["battery_life_low_days"] <= s["battery_life_days"] <= s["battery_life_high_days"]
+
+
+def test_sweep_rows_carry_the_band():
+    rows = jf.sweep([KWS], mcu=["stm32l4r5", "nrf52840"], duty=["1/min", "1/h"], battery="cr2032")
+    assert rows["error"].isna().all()
+    assert set(rows["estimate_basis"]) <= set(validation.BASES)
+    for low, mid, high in (("latency_low_s", "latency_s", "latency_high_s"),
+                           ("energy_low_j", "energy_per_inference_j", "energy_high_j"),
+                           ("average_current_low_a", "average_current_a", "average_current_high_a"),
+                           ("battery_life_low_days", "battery_life_days", "battery_life_high_days")):
+        assert (rows[low] <= rows[mid]).all() and (rows[mid] <= rows[high]).all(), mid
+
+
+def test_duty_band_recomputes_the_duty_cycle_by_hand():
+    # toy part, 1/min, ideal 1000 mAh battery: it sleeps in "off" (0.4 uA; nothing must survive), wakes in 300 us
+    # at the 4 mA run current. Around an inference of 100 ms and 1.2 mJ (3 V): per minute 300e-6 x 4e-3
+    # + 1.2e-3 / 3 + (60 - 300e-6 - 0.1) x 0.4e-6 A s = 4.251588e-4 A s -> 7.08598e-6 A average;
+    # life = 1000 mAh x 3.6 C/mAh / 7.08598e-6 A = 5.0805e8 s = 5880.2 days
+    result = duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery={"capacity_mah": 1000, "nominal_v": 3.0},
+                        supply_v=3.0, ram_needed_bytes=0, retain_bytes=0)
+    out = result.rescale(0.1, 1.2e-3)
+    avg = (300e-6 * 4e-3 + 1.2e-3 / 3 + (60 - 300e-6 - 0.1) * 0.4e-6) / 60
+    assert out["average_current_a"] == pytest.approx(avg, rel=1e-9)
+    assert out["battery_life_days"] == pytest.approx(3600 / avg / 86400, rel=1e-9)
+    # the same inference as the nominal one reproduces the nominal figures
+    same = result.rescale(INF.latency_s, INF.energy_j)
+    assert same["average_current_a"] == pytest.approx(result.summary["average_current_a"], rel=1e-12)
+    # an inference too slow for the rate has no figures (10 s at 1/s cannot keep up)
+    fast = duty_cycle(INF, toy_mcu(), rate_hz=1.0, supply_v=3.0, ram_needed_bytes=0, retain_bytes=0)
+    assert fast.rescale(10.0, 1e-3) == {"average_current_a": None, "battery_life_days": None}
+
+
+# ------------------------------------------------------------------------------------------- printed output
+def _printed_band(out: str, label: str):
+    m = re.search(rf"{label}[\s│]+([\d.]+) (\S*)(s|J) \(([\d.]+)-([\d.]+)\)", out)
+    assert m, f"no '{label} x (lo-hi)' in:\n{out}"
+    scale = {"": 1, "m": 1e-3, "µ": 1e-6, "n": 1e-9}[m.group(2)]
+    return [float(m.group(i)) * scale for i in (1, 4, 5)]
+
+
+@pytest.mark.parametrize("mcu, runtime", [("stm32l4r5", "x-cube-ai@7.3"), ("nrf52840", "tflm-cmsis-nn")])
+def test_printed_band_matches_the_json(capsys, mcu, runtime):
+    args = ("estimate", KWS, "--mcu", mcu, "--runtime", runtime, "--duty", "1/min", "--battery", "cr2032")
+    code, out, err = run_cli(capsys, *args, "--json")
+    assert code == 0, err
+    s = json.loads(out)["summary"]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    for label, keys in (("latency per inference", ("latency_s", "latency_low_s", "latency_high_s")),
+                        ("energy per inference", ("energy_per_inference_j", "energy_low_j", "energy_high_j"))):
+        assert _printed_band(out, label) == pytest.approx([s[k] for k in keys], rel=6e-3)  # 3 digits printed
+    flat = " ".join(out.split())
+    assert f"band: 80 % interval, basis {s['estimate_basis']} (" in flat
+    assert "p90, validated" not in flat and "latency_error_pct" not in s
+    m = re.search(r"battery life ([\d,.]+) days \(([\d,.]+)-([\d,.]+)\)", flat)
+    assert m, flat
+    printed = [float(g.replace(",", "")) for g in m.groups()]
+    assert printed == pytest.approx([s["battery_life_days"], s["battery_life_low_days"], s["battery_life_high_days"]],
+                                    rel=1e-3)
+    assert printed[1] <= printed[0] <= printed[2]
+
+
+# ------------------------------------------------------------------------------------------- validate coverage
+def test_band_coverage_on_a_hand_made_table():
+    nan = float("nan")
+    rows = pd.DataFrame({
+        "estimate_basis": ["measured", "measured", "measured", "simulated", "simulated", None],
+        "latency_s": [1.0, 2.0, 5.0, 1.0, 1.0, 1.0],
+        "predicted_latency_low_s": [0.5, 1.0, 1.0, 0.9, 0.5, nan],      # inside, inside (edge), outside, outside,
+        "predicted_latency_high_s": [2.0, 2.0, 4.0, 0.95, 4.0, nan],    # inside; the last row has no band
+        "energy_j": [1e-3, nan, 1e-3, 1e-3, nan, 1e-3],
+        "predicted_energy_low_j": [0.5e-3, 1e-3, 2e-3, 0.5e-3, 1e-3, 1e-3],
+        "predicted_energy_high_j": [1.5e-3, 2e-3, 3e-3, 1.0e-3, 2e-3, 1e-3],
+    })
+    cov = band_coverage(rows)
+    assert cov["measured"]["latency_n"] == 3 and cov["measured"]["latency_coverage"] == pytest.approx(2 / 3)
+    assert cov["measured"]["latency_median_high_low"] == pytest.approx(4.0)  # high/low 4, 2, 4
+    assert cov["simulated"]["latency_coverage"] == pytest.approx(0.5)
+    assert cov["overall"]["latency_n"] == 5 and cov["overall"]["latency_coverage"] == pytest.approx(3 / 5)
+    # energy: measured rows 1 (inside) and 3 (outside); simulated row 4 (inside, on the edge); row 6 is basis-less
+    assert cov["measured"]["energy_n"] == 2 and cov["measured"]["energy_coverage"] == pytest.approx(0.5)
+    assert cov["simulated"]["energy_coverage"] == 1.0
+    assert cov["overall"]["energy_n"] == 4 and cov["overall"]["energy_coverage"] == pytest.approx(3 / 4)
+
+
+def test_validate_reports_coverage(tmp_path, capsys):
+    # two measurements no band can hold (a thousandth and a thousand times any estimate) and no energy
+    table = tmp_path / "mine.csv"
+    table.write_text("mcu,clock_mhz,runtime,runtime_detail,model_file,latency_ms\n"
+                     f"STM32L4R5ZIT6U,120,x-cube-ai,X-CUBE-AI v7.3.0,{KWS},0.001\n"
+                     f"STM32L4R5ZIT6U,120,x-cube-ai,X-CUBE-AI v7.3.0,{KWS},100000\n")
+    result = jf.validate(table)
+    cov = result.summary["band_coverage"]
+    assert cov["overall"]["latency_n"] == 2 and cov["overall"]["latency_coverage"] == 0.0
+    assert cov["overall"]["energy_n"] == 0 and cov["overall"]["energy_coverage"] is None
+    assert set(cov) == {"overall", "measured"}
+    code, out, err = run_cli(capsys, "validate", "--data", table, "--json")
+    assert code == 0, err
+    assert json.loads(out)["summary"]["band_coverage"]["measured"]["latency_coverage"] == 0.0
+    code, out, err = run_cli(capsys, "validate", "--data", table)
+    assert code == 0 and "error bands" in out and "0 %" in out
+
+
+def test_band_entries_per_runtime_with_floor_and_energy_fallback():
+    # runtime a@1: its own ratios are all exact, so its band is the floor: the basis-wide band with each log
+    # half-width halved; runtime b@2 has a single energy row, so its energy band is latency x current combined
+    rows = pd.DataFrame({"runtime_label": ["a@1"] * 4 + ["b@2"] * 4, "core": ["cortex-m4"] * 4 + ["cortex-m7"] * 4,
+                         "latency_ratio": [1.0, 1.0, 1.0, 1.0, 0.5, 2.0, 1.5, 0.8],
+                         "energy_ratio": [1.0, 1.0, 1.0, 1.0, 1.2, np.nan, np.nan, np.nan]})
+    wide, a, b = validation.band_entries(rows, "extrapolated", "leave-one-board-out")
+    assert "runtime" not in wide and (a["runtime"], a["cores"], b["cores"]) == ("a@1", ["cortex-m4"], ["cortex-m7"])
+    whole = band_from_ratios(rows["latency_ratio"])
+    assert (wide["latency_low"][0], wide["latency_high"][0]) == pytest.approx(whole)
+    assert (a["latency_low"][0], a["latency_high"][0]) == pytest.approx((whole[0] ** 0.5, whole[1] ** 0.5))
+    lat_b = band_from_ratios([0.5, 2.0, 1.5, 0.8])
+    both = validation.combine_bands(lat_b, validation.current_band())
+    assert (b["energy_low"][0], b["energy_high"][0]) == pytest.approx(both)
+    assert "current band" in b["energy_low"][1] and "leave-one-board-out" in a["latency_high"][1]
+    # quadrature: log half-widths add as sqrt(a^2 + b^2)
+    assert validation.combine_bands((0.5, 2.0), (0.5, 2.0)) == pytest.approx((2 ** -math.sqrt(2), 2 ** math.sqrt(2)))
