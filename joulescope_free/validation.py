@@ -304,50 +304,6 @@ def current_band(coverage: float = 0.8) -> tuple[float, float]:
     return band_from_ratios(ratios, coverage)
 
 
-def band_entries(ratios: pd.DataFrame, basis: str, how: str, coverage: float = 0.8,
-                 floor_share: float = 0.5) -> list:
-    """:func:`write_bands` entries of one ``basis`` from validation ratios: a basis-wide entry from every row and,
-    when ``ratios`` has a ``runtime_label`` column, one entry per runtime version on the core classes of its rows.
-    A runtime's band is never narrower than ``floor_share`` x the basis-wide band's log half-widths (few rows of
-    one runtime should not claim much more than its basis). ``ratios``: columns ``latency_ratio`` and
-    ``energy_ratio`` (measured / predicted, NaN where not measured) and ``core``; ``how``: how the predictions
-    were made (e.g. "leave-one-board-out"), for the ``derived`` texts. With fewer than two energy ratios the
-    energy band is the latency band combined with the power model's :func:`current_band`, and says so."""
-    current = current_band(coverage)
-
-    def entry(rows, extra, floor=None):
-        lat = rows["latency_ratio"].dropna()
-        energy = rows["energy_ratio"].dropna()
-        scope = f"{len(lat)} latency rows" + (f" of {extra['runtime']}" if "runtime" in extra else "")
-        text = f"band_from_ratios(coverage {coverage:g}) of measured/predicted, {how}, over {scope}"
-        if floor is not None:
-            text += f", never narrower than {floor_share:g} x the {basis} band"
-        lat_band = band_from_ratios(lat, coverage, floor and _shrunk(floor[0], floor_share))
-        if len(energy) >= 2:
-            energy_band = band_from_ratios(energy, coverage, floor and _shrunk(floor[1], floor_share))
-            energy_text = text.replace(scope, f"{len(energy)} energy rows")
-        else:
-            energy_band = combine_bands(lat_band, current)
-            energy_text = (f"fewer than two energy rows: the latency band ({text}) combined with the power model's "
-                           f"current band {current[0]:.3f}-{current[1]:.3f} (leave-one-part-out workload factors), "
-                           f"log half-widths in quadrature")
-        return {"basis": basis, **extra, "latency_low": (lat_band[0], text), "latency_high": (lat_band[1], text),
-                "energy_low": (energy_band[0], energy_text), "energy_high": (energy_band[1], energy_text)}
-
-    wide = entry(ratios, {})
-    out = [wide]
-    if "runtime_label" in ratios:
-        floor = ((wide["latency_low"][0], wide["latency_high"][0]), (wide["energy_low"][0], wide["energy_high"][0]))
-        for label, rows in ratios.groupby("runtime_label"):
-            out.append(entry(rows, {"runtime": label, "cores": sorted(rows["core"].unique())}, floor))
-    return out
-
-
-def _shrunk(band: tuple, share: float) -> tuple:
-    """``band`` with each log half-width times ``share``."""
-    return band[0] ** share, band[1] ** share
-
-
 def _toml_value(value) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
@@ -439,7 +395,7 @@ def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, s
     from .hardware.runtimes import load_core
 
     if modelled_basis(runtime, core) == "simulated":
-        return "simulated", f"{runtime.kernels} kernels simulated for {core}"
+        return "simulated", f"{runtime.kernels_for(core)} kernels simulated for {core}"
     unmeasured = runtime.version_note.split(";")[0] if runtime.version_note else \
         f"{runtime.label} is not measured on {core}"
     table_core = kernel_core(runtime, load_core(core))
@@ -452,13 +408,29 @@ def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, s
 
 
 _BASIS_CACHE: dict = {}
+_DUTY_KEYS = (("average_current_a", "average_current_low_a", "average_current_high_a"),
+              ("battery_life_days", "battery_life_low_days", "battery_life_high_days"))
 
 
 def _basis_band(runtime, core: str, calibrated: bool) -> tuple:
+    """(Band or None, the summary keys that do not depend on the estimate, the assumption line), once per
+    runtime, core and calibration."""
     key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated)
     if key not in _BASIS_CACHE:
         basis, why = estimate_basis(runtime, core, calibrated)
-        _BASIS_CACHE[key] = basis, why, find_band(basis, runtime.label, core)
+        band = find_band(basis, runtime.label, core)
+        fixed = {"estimate_basis": basis, "estimate_basis_note": why, "band_coverage": None, "band_validated": None}
+        if band is None:
+            note = f"no error band: {BANDS_FILE} has no entry for basis {basis} ({why})"
+        else:
+            fixed.update(band_coverage=band.coverage, band_validated=not band.placeholder)
+            scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
+            validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
+                f"from the validation of {scope}"
+            note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency "
+                    f"x{band.latency_low:.2f}-{band.latency_high:.2f}, energy x{band.energy_low:.2f}-"
+                    f"{band.energy_high:.2f}, {validated} ({BANDS_FILE})")
+        _BASIS_CACHE[key] = band, fixed, note
     return _BASIS_CACHE[key]
 
 
@@ -474,34 +446,29 @@ class EstimateBand:
     high: object = None
 
     def duty(self, duty_result) -> dict:
-        """The duty cycle's band: ``average_current_low_a``/``high_a`` and ``battery_life_low_days``/``high_days``
-        from the duty stage re-evaluated around the inference at each end (same strategy and rate; the low life
-        comes with the high energy). None where there is no band, no battery or the slow end cannot keep up."""
-        out = dict.fromkeys(("average_current_low_a", "average_current_high_a", "battery_life_low_days",
-                             "battery_life_high_days"))
-        if self.low is None or getattr(duty_result, "rescale", None) is None:
-            return out
-        low, high = duty_result.rescale(*self.low), duty_result.rescale(*self.high)
-        out.update(average_current_low_a=low["average_current_a"], average_current_high_a=high["average_current_a"],
-                   battery_life_low_days=high["battery_life_days"], battery_life_high_days=low["battery_life_days"])
+        """The duty cycle's band: ``average_current_low_a``/``high_a`` and ``battery_life_low_days``/``high_days``,
+        the smallest and largest of the estimate and the duty stage re-evaluated around the inference at each end
+        of the band (same strategy and rate). Mostly the low life comes with the high energy, but not always: a
+        faster inference at the same energy sleeps longer. None where there is no band or battery, and the whole
+        figure when the slow end cannot keep up with the rate."""
+        out = {}
+        rescale = getattr(duty_result, "rescale", None)
+        ends = (rescale(*self.low), rescale(*self.high)) if self.low is not None and rescale is not None else None
+        for key, low_key, high_key in _DUTY_KEYS:
+            nominal = duty_result.summary.get(key)
+            values = (nominal, ends[0][key], ends[1][key]) if ends else (None,)
+            known = None not in values
+            out[low_key], out[high_key] = (min(values), max(values)) if known else (None, None)
         return out
 
 
 def band_summary(runtime, core: str, cost, calibrated: bool = False) -> EstimateBand:
     """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...)."""
-    basis, why, band = _basis_band(runtime, core, calibrated)
-    summary = {"estimate_basis": basis, "estimate_basis_note": why, "band_coverage": None, "band_validated": None,
-               "latency_low_s": None, "latency_high_s": None, "energy_low_j": None, "energy_high_j": None}
+    band, fixed, note = _basis_band(runtime, core, calibrated)
     if band is None:
-        return EstimateBand(summary, f"no error band: {BANDS_FILE} has no entry for basis {basis} ({why})")
+        return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
+                             "energy_high_j": None}, note)
     low = (cost.latency_s * band.latency_low, cost.energy_j * band.energy_low)
     high = (cost.latency_s * band.latency_high, cost.energy_j * band.energy_high)
-    placeholder = band.placeholder
-    summary.update(band_coverage=band.coverage, band_validated=not placeholder, latency_low_s=low[0],
-                   latency_high_s=high[0], energy_low_j=low[1], energy_high_j=high[1])
-    scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
-    validated = "a PLACEHOLDER band, not yet validated" if placeholder else f"from the validation of {scope}"
-    note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency x{band.latency_low:.2f}-"
-            f"{band.latency_high:.2f}, energy x{band.energy_low:.2f}-{band.energy_high:.2f}, {validated} "
-            f"({BANDS_FILE})")
-    return EstimateBand(summary, note, low, high)
+    return EstimateBand({**fixed, "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1],
+                         "energy_high_j": high[1]}, note, low, high)

@@ -355,13 +355,19 @@ def test_runtimes_render_and_json():
     from joulescope_free.report.catalog import render_runtimes, runtimes_json
 
     rt = SimpleNamespace(id="tflm-cmsis-nn", name="TFLite Micro + CMSIS-NN", cores=("cortex-m4", "cortex-m7"),
-                         versions=("5.0", "6.0"), default_version="6.0", source="github", notes="")
+                         versions=("5.0", "6.0"), default_version="6.0", source="github", notes="",
+                         kernels="cmsis-nn-v7.0.0", kernels_by_core={"cortex-m7": "other-nn"}, build="Os",
+                         kernel_ratios={"conv_ratio": 0.5})
     data = json.loads(runtimes_json([rt]))
     assert data == [{"id": "tflm-cmsis-nn", "name": "TFLite Micro + CMSIS-NN", "cores": ["cortex-m4", "cortex-m7"],
-                     "versions": ["5.0", "6.0"], "default_version": "6.0", "source": "github", "notes": ""}]
-    con = Console(record=True, width=160)
+                     "versions": ["5.0", "6.0"], "default_version": "6.0", "kernels": "cmsis-nn-v7.0.0",
+                     "kernels_by_core": {"cortex-m7": "other-nn"}, "build": "Os", "closed": True,
+                     "source": "github", "notes": ""}]
+    con = Console(record=True, width=200)
     render_runtimes([rt], console=con)
-    assert "cortex-m4, cortex-m7" in con.export_text()
+    text = con.export_text()
+    assert "cortex-m4, cortex-m7" in text
+    assert "x ratios of cmsis-nn-v7.0.0, other-nn on cortex-m7 (Os)" in text
 
 
 def test_cli_mcus():

@@ -18,7 +18,7 @@ def test_conv_features_by_hand():
     # 8x8x3 input, 3x3 kernel, 16 output channels, SAME, stride 1: 64 pixels x 16 channels, K = 27
     f = kernels.shape_features("conv", 8, 8, 3, 8, 8, 16, 3, 3)
     assert f == {"calls": 1, "macs": 64 * 16 * 27, "outputs": 1024, "pixels": 64, "patch": 64 * 27,
-                 "inputs": 192, "channels": 16, "tail": 1024 * 3}
+                 "inputs": 192, "channels": 16, "tail": 1024 * 3, "taps": 64 * 9}
 
 
 def test_depthwise_fc_pool_features_by_hand():
@@ -50,6 +50,10 @@ def test_depthwise_fc_pool_features_by_hand():
     ("cmsis-nn-v7.0.0", "depthwise", dict(k_h=5, k_w=5, pad_h=2, pad_w=2, in_c=8, out_c=8), "depthwise_opt"),
     ("cmsis-nn-v7.0.0", "depthwise", dict(k_h=3, k_w=3, in_c=8, out_c=16), "depthwise"),
     ("tflm-reference", "conv", dict(), "conv"),
+    # ESP-NN: 1x1 without padding and 3x3 depthwise over a multiple of 8 channels have their own kernels
+    ("esp-nn-esp32s3", "conv", dict(in_c=16), "conv_1x1"),
+    ("esp-nn-esp32s3", "depthwise", dict(k_h=3, k_w=3, pad_h=1, pad_w=1, in_c=16, out_c=16), "depthwise_3x3"),
+    ("esp-nn-generic", "depthwise", dict(k_h=3, k_w=3, pad_h=1, pad_w=1, in_c=12, out_c=12), "depthwise"),
 ])
 def test_wrapper_choice(library, kind, geometry, expected):
     assert kernels.variant_of(library, kind, **geometry) == expected

@@ -88,6 +88,10 @@ def test_default_battery_is_stated_and_none_turns_it_off():
     off = jf.estimate(KWS, mcu="cortex-m4", duty="1/min", battery="none")
     assert off.summary["battery_life_days"] is None and off.battery is None
     assert jf.estimate(KWS, mcu="cortex-m4").summary.get("battery_life_days") is None  # no rate: no life
+    # a profile's own battery is not the default; --battery none overrides it too
+    named = jf.estimate(KWS, mcu="nrf52840", profile="vibration-anomaly").summary
+    assert named["battery_id"] == "2xaa-alkaline" and named["battery_default"] is False
+    assert jf.estimate(KWS, mcu="nrf52840", profile="vibration-anomaly", battery="none").battery is None
 
 
 def test_design_card_command_prints_battery_life_and_hours_below_two_days(tmp_path):

@@ -5,7 +5,8 @@ API (stable; the other library modules use it):
 ``fit_cycles(rows, features) -> Fit``
     ``rows``: dicts holding the features of :func:`joulescope_free.hardware.kernels.shape_features` and
     ``cycles``. Non-negative least squares on *relative* error (each row divided by its simulated cycles), over
-    the candidate ``features`` (names of ``FEATURES``); terms that come out zero are dropped.
+    the candidate ``features`` (names of ``FEATURES``; other names are ignored, so a library may list a feature
+    before ``shape_features`` provides it); terms that come out zero are dropped.
     ``Fit.coefficients`` (feature -> cycles per unit), ``.median_error_pct``, ``.max_error_pct``,
     ``.predict(features_dict)``.
 ``write_csv(library, rows)``

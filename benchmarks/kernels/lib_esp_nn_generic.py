@@ -4,9 +4,9 @@ What runs: ESP-NN's Kconfig default (CONFIG_NN_OPTIMIZED) on a chip without asse
 include/esp_nn.h -> include/esp_nn_generic_opt.h) calls ``esp_nn_conv_s8_opt``, ``esp_nn_depthwise_conv_s8_opt``
 and ``esp_nn_softmax_s8_opt`` (src/*/*_opt.c) and the ANSI C versions of fully connected, add, mul and the pools.
 Those are the variants ``conv``, ``depthwise``, ``fc``, ``add``, ``mul``, ``avgpool``, ``maxpool``, ``softmax``.
-``conv`` is fitted over 1x1, kxk and 1xn layers alike (what ``variant_of`` sends here today); ``conv_1x1`` is
-``esp_nn_conv_s8_opt``'s own 1x1 path (any stride; it ignores padding), fitted alone (much closer), for when
-``variant_of`` routes ESP-NN's 1x1 convolutions to it. ``depthwise`` is the channel-multiplier-1 path.
+``conv_1x1`` is ``esp_nn_conv_s8_opt``'s own 1x1 path (any stride; it ignores padding), where ``variant_of``
+sends ESP-NN's unpadded 1x1 convolutions; ``conv`` is its general path, fitted over the TFLM grid's kxk and 1xn
+layers. ``depthwise`` is the channel-multiplier-1 path (``depthwise_3x3`` falls back to it).
 ``conv_ansi``, ``depthwise_ansi`` and ``softmax_ansi`` are the reference versions that CONFIG_NN_ANSI_C selects
 (not the default; kept to compare with the README's "ANSI C" ticks on the ESP32-S3, which esp_nn_readme.py writes
 into the same table for core ``xtensa-lx7``).
@@ -16,9 +16,9 @@ CONFIG_IDF_TARGET_ESP32S3 / ESP32P4, and esp_nn.h sends every other target to th
 
 Builds: ``O2`` (ESP-NN's CMakeLists.txt compiles the component with ``-O2`` whatever the project's optimisation
 level, so this is what ESP-IDF users get) and ``Os`` (for builds outside ESP-IDF's CMake). Grids: the TFLM
-reference module's (one kernel per operator there too, so ``conv`` covers 1x1, kxk and 1xn layers alike), plus a
-1x1 grid for ``conv_1x1``. Globals, random cases and the bit-exact numpy check are ``cmsis_nn``'s (the driver
-``esp_nn_driver.c`` has the same globals and entry points): ESP-NN reproduces TFLite's quantised arithmetic.
+reference module's, without its 1x1 convolutions (``conv_1x1`` has its own grid) and channel multipliers > 1.
+Globals, random cases and the bit-exact numpy check are ``cmsis_nn``'s (the driver ``esp_nn_driver.c`` shares
+``bench_globals.h`` and the entry points): ESP-NN reproduces TFLite's quantised arithmetic.
 """
 from __future__ import annotations
 
@@ -57,6 +57,9 @@ def _variants() -> dict:
     for variant, spec in TFLM_VARIANTS.items():
         features = CONV_FEATURES if variant == "conv" else DW_FEATURES if variant == "depthwise" else spec["features"]
         out[variant] = {**spec, "function": FUNCTIONS[variant], "features": features}
+    # 1x1 convolutions without padding take esp_nn_conv_s8_opt's own 1x1 path: variant conv_1x1 (variant_of)
+    out["conv"]["grid"] = [s for s in out["conv"]["grid"]
+                           if (s["k_h"], s["k_w"], s["pad_h"], s["pad_w"]) != (1, 1, 0, 0)]
     # channel multiplier 1 only: esp_nn_depthwise_conv_s8_opt sends ch_mult > 1 (rare in models) to another loop
     out["depthwise"]["grid"] = [s for s in out["depthwise"]["grid"] if s["ch_mult"] == 1]
     out["conv_1x1"] = {"kind": "conv", "function": "esp_nn_conv_s8_opt (1x1 path: esp_nn_conv_s8_1x1)",

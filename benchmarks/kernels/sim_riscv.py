@@ -39,10 +39,9 @@ class Timing:
     * ALU, LUI/AUIPC, stores, not-taken branches: 1 cycle (single issue, one instruction per cycle).
     * loads: 1 cycle, plus ``load_use`` = 1 stall when the next instruction of the block reads the loaded
       register (the LD_HAZARD event; a 4-stage pipeline without a load bypass into execute).
-    * taken branches and jumps (JAL/JALR/RET): 1 + ``taken`` = 2 bubbles (target known at execute in a 4-stage
-      pipeline; no branch predictor is documented).
-    * MUL/MULH/MULHU/MULHSU: ``mul`` = 1 cycle (assumed single-cycle 32x32 multiplier, the usual choice for a
-      160 MHz MCU core). Sensitivity at the typical shapes: MUL 2 cycles -> conv, depthwise, fully connected,
+    * taken branches and jumps (JAL/JALR/RET): 1 cycle plus ``taken`` = 2 bubbles, 3 in all (target known at
+      execute in a 4-stage pipeline; no branch predictor is documented).
+    * MUL/MULH/MULHU/MULHSU: ``mul`` = 1 cycle (assumed: a single-cycle 32x32 multiplier). Sensitivity at the typical shapes: MUL 2 cycles -> conv, depthwise, fully connected,
       softmax +8 to +11 %; taken penalty 1 instead of 2 -> -3 to -9 %; no load-use stall -> -0 to -2 %.
     * DIV/DIVU/REM/REMU: ``div`` = 33 cycles (radix-2 iterative divider, one bit per cycle plus one; only the
       average pool divides per output: 17 cycles would make it 15 % cheaper).

@@ -29,10 +29,10 @@ from ..errors import UserError, unknown
 from ..paths import data_dir
 
 #: feature names, in the order of the coefficient keys ``cycles_per_<feature>`` (``macs`` -> ``cycles_per_mac``)
-FEATURES = ("calls", "macs", "outputs", "pixels", "patch", "inputs", "channels", "tail")
+FEATURES = ("calls", "macs", "outputs", "pixels", "patch", "inputs", "channels", "tail", "taps")
 COEFFICIENT_KEYS = {"calls": "cycles_per_call", "macs": "cycles_per_mac", "outputs": "cycles_per_output",
                     "pixels": "cycles_per_pixel", "patch": "cycles_per_patch", "inputs": "cycles_per_input",
-                    "channels": "cycles_per_channel", "tail": "cycles_per_tail"}
+                    "channels": "cycles_per_channel", "tail": "cycles_per_tail", "taps": "cycles_per_tap"}
 #: int8 values one SIMD step consumes in the kernels the remainder (``tail``) feature describes
 SIMD_LANES = 4
 #: where a specialised kernel was not simulated, the kernel that serves instead
@@ -40,6 +40,7 @@ FALLBACK = {"conv_1x1": "conv", "conv_1x1_strided": "conv", "conv_1xn": "conv", 
             "depthwise_opt": "depthwise"}
 #: libraries whose wrappers pick specialised kernels from the shape (the others have one kernel per operator)
 CMSIS_FAMILIES = ("cmsis-nn-v7.0.0", "cmsis-nn-2020-09")
+ESP_NN_FAMILIES = ("esp-nn-generic", "esp-nn-esp32s3")
 
 
 def shape_features(kind: str, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int, out_c: int,
@@ -47,11 +48,13 @@ def shape_features(kind: str, in_h: int, in_w: int, in_c: int, out_h: int, out_w
     """The cost features of one kernel call (see the module docstring).
 
     kind: conv, depthwise, fc, add, mul, avgpool, maxpool or softmax. For fc: in_c input features, out_c output
-    features, ``batch`` rows (spatial sizes 1). Pooling counts its window elements as ``macs``."""
+    features, ``batch`` rows (spatial sizes 1). Pooling counts its window elements as ``macs``. ``taps``: kernel
+    window positions visited (output pixels x k_h x k_w: the per-tap address and bounds work of the loops)."""
     pixels = out_h * out_w * batch
     outputs = pixels * out_c
     f = {"calls": 1, "macs": 0, "outputs": outputs, "pixels": pixels, "patch": 0,
-         "inputs": in_h * in_w * in_c * batch, "channels": out_c, "tail": 0}
+         "inputs": in_h * in_w * in_c * batch, "channels": out_c, "tail": 0,
+         "taps": pixels * k_h * k_w if kind in ("conv", "depthwise", "avgpool", "maxpool") else 0}
     if kind == "conv":
         reduction = k_h * k_w * in_c
         f.update(macs=outputs * reduction, patch=pixels * reduction, tail=outputs * (reduction % SIMD_LANES))
@@ -72,6 +75,12 @@ def same_padding(in_size: int, out_size: int, kernel: int, stride: int) -> int:
 def variant_of(library: str, kind: str, *, k_h=1, k_w=1, stride_h=1, stride_w=1, pad_h=0, pad_w=0, in_h=1,
                in_c=1, out_c=1, out_w=1) -> str:
     """The kernel ``library``'s wrapper dispatches for a layer of this kind and shape."""
+    if library in ESP_NN_FAMILIES:  # esp_nn_conv_s8 / esp_nn_depthwise_conv_s8 dispatch (src/convolution)
+        if kind == "conv" and k_h == 1 and k_w == 1 and pad_h == 0 and pad_w == 0:
+            return "conv_1x1"
+        if kind == "depthwise" and out_c == in_c and k_h == 3 and k_w == 3 and in_c % 8 == 0:
+            return "depthwise_3x3"
+        return kind
     if library not in CMSIS_FAMILIES:
         return kind
     modern = library == "cmsis-nn-v7.0.0"
@@ -295,8 +304,13 @@ def kernel_notes(runtime, core) -> list:
                 f"scaled by the core's speed"]
     built = f"-{runtime.build}" if runtime.build[:1] == "O" else runtime.build
     where = core.id if table_core == core.id else f"{table_core}, standing in for {core.id} (not simulated)"
-    lines = [f"kernels: {library} costs simulated on {where} with {built} (power_models/kernels; zero-wait memory, "
+    conv = lookup(library, "conv", table_core, runtime.build)
+    how = "simulated" if conv is None or conv.measured_on == "simulated" else "from published tick tables"
+    lines = [f"kernels: {library} costs {how} on {where} with {built} (power_models/kernels; zero-wait memory, "
              f"flash wait states added by the cycle model)"]
+    if core.timing_factor != 1.0:
+        lines.append(f"{core.id}: real cycles taken as {core.timing_factor:.2f}x the simulated ones (fitted where the "
+                     f"calibration table measures this core class)")
     if runtime.kernel_ratios:
         r = runtime.kernel_ratios
         factor = runtime.core_factors.get(core.id)

@@ -89,11 +89,11 @@ def render_mcus(items: Iterable, console: Console | None = None) -> None:
 # --------------------------------------------------------------------------------------------- runtimes
 def _kernels(rt) -> str:
     """The kernel library (per core where it differs) and build the runtime's costs come from."""
-    per_core = ", ".join(f"{lib} on {core}" for core, lib in rt.kernels_by_core.items())
-    libs = ", ".join(x for x in (rt.kernels, per_core) if x)
+    per_core = ", ".join(f"{lib} on {core}" for core, lib in getattr(rt, "kernels_by_core", {}).items())
+    libs = ", ".join(x for x in (getattr(rt, "kernels", ""), per_core) if x)
     if not libs:
         return "per-MAC estimates"
-    return f"{'x ratios of ' if rt.kernel_ratios else ''}{libs} ({rt.build})"
+    return f"{'x ratios of ' if getattr(rt, 'kernel_ratios', None) else ''}{libs} ({rt.build})"
 
 
 def runtime_record(rt) -> dict:
@@ -102,8 +102,9 @@ def runtime_record(rt) -> dict:
     notes."""
     return {
         "id": rt.id, "name": rt.name, "cores": list(rt.cores), "versions": list(rt.versions),
-        "default_version": rt.default_version, "kernels": rt.kernels or None,
-        "kernels_by_core": dict(rt.kernels_by_core), "build": rt.build or None, "closed": bool(rt.kernel_ratios),
+        "default_version": rt.default_version, "kernels": getattr(rt, "kernels", "") or None,
+        "kernels_by_core": dict(getattr(rt, "kernels_by_core", {})), "build": getattr(rt, "build", "") or None,
+        "closed": bool(getattr(rt, "kernel_ratios", None)),
         "source": getattr(rt, "source", ""), "notes": getattr(rt, "notes", ""),
     }
 

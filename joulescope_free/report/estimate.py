@@ -25,23 +25,19 @@ def band_line(s) -> str:
 
 
 def duty_band_line(s) -> str:
-    """The duty cycle's band: average current and battery life at the band's two ends ('' without one). A life
-    is in hours when the estimate's is under two days, as the battery line prints it."""
-    if s.get("average_current_low_a") is None or s.get("band_coverage") is None:
+    """The duty cycle's band: average current and battery life over the band ('' without a band or a rate). A
+    life is in hours when the estimate's is under two days, as the battery line prints it."""
+    if s.get("band_coverage") is None or s.get("average_current_a") is None:
         return ""
     head = f"band ({s['band_coverage'] * 100:.0f} %): "
-    days = s.get("battery_life_days")
-    hours = days is not None and days < 2
-    unit, scale = ("hours", 24) if hours else ("days", 1)
-    if s.get("average_current_high_a") is None:  # the slow end of the band cannot keep up with the rate
-        text = (f"at the slow end ({si_format(s['latency_high_s'], 's')} per inference) the inference cannot keep up "
-                f"with this rate; at the fast end: average current {si_format(s['average_current_low_a'], 'A')}")
-        if s.get("battery_life_high_days") is not None:
-            text += f", battery life {s['battery_life_high_days'] * scale:,.4g} {unit}"
-        return head + text
+    if s.get("average_current_low_a") is None:  # the slow end of the band cannot keep up with the rate
+        return head + (f"at the slow end ({si_format(s['latency_high_s'], 's')} per inference) the inference cannot "
+                       f"keep up with this rate: no average current or battery life band")
     text = "average current " + si_band(s["average_current_a"], s["average_current_low_a"],
                                         s["average_current_high_a"], "A")
+    days = s.get("battery_life_days")
     if s.get("battery_life_low_days") is not None:
+        unit, scale = ("hours", 24) if days < 2 else ("days", 1)
         text += (f", battery life {days * scale:,.4g} {unit} ({s['battery_life_low_days'] * scale:,.4g}-"
                  f"{s['battery_life_high_days'] * scale:,.4g})")
     return head + text

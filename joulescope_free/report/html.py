@@ -263,22 +263,15 @@ def _band_text(s, key_low, key_high, fmt) -> str:
             f'{", " + _esc(s.get("estimate_basis")) if s.get("estimate_basis") else ""})</span>')
 
 
-def _pct_band(s, key) -> str:
-    value = _num(s.get(key))
-    return f' <span class="band">(±{value:.0f} % p90, validated)</span>' if value is not None else ""
-
-
 def card(r) -> str:
     s, t = r.summary, r.target
     kib = lambda n: f"{n / 1024:,.1f} KiB"  # noqa: E731
     rows = [
         ("latency per inference", _value("latency_s", s["latency_s"], si_format(s["latency_s"], "s"))
-         + (_band_text(s, "latency_low_s", "latency_high_s", lambda v: si_format(v, "s"))
-            or _pct_band(s, "latency_error_pct"))),
+         + _band_text(s, "latency_low_s", "latency_high_s", lambda v: si_format(v, "s"))),
         ("energy per inference", _value("energy_per_inference_j", s["energy_per_inference_j"],
                                         si_format(s["energy_per_inference_j"], "J"))
-         + (_band_text(s, "energy_low_j", "energy_high_j", lambda v: si_format(v, "J"))
-            or _pct_band(s, "energy_error_pct"))),
+         + _band_text(s, "energy_low_j", "energy_high_j", lambda v: si_format(v, "J"))),
     ]
     if _num(s.get("average_current_a")) is not None:
         rows.append(("average current", _value("average_current_a", s["average_current_a"],

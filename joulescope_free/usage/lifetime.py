@@ -462,8 +462,9 @@ def _rescaled(latency_s, energy_j, *, base, rate_hz, continuous, other, sleep_a,
     """The duty cycle around another inference (``latency_s`` [s], ``energy_j`` [J]) with the same sleep strategy
     and rate (the error band's ends): ``average_current_a`` [A] and ``battery_life_days``; None for a figure that
     does not exist (no battery, or an inference too slow for the rate). One evaluation, no tables or notes."""
-    rows = [dict(r, duration_s=latency_s, energy_j=energy_j, current_a=energy_j / (latency_s * supply_v))
-            if r["kind"] == "inference" else r for r in base]
+    current_a = energy_j / (latency_s * supply_v)
+    rows = [dict(r, duration_s=latency_s, energy_j=energy_j, current_a=current_a) if r["kind"] == "inference" else r
+            for r in base]
     per_inf = sum(r["duration_s"] for r in rows if r["per_inference"])
     if continuous:
         rate_hz = (1.0 - other) / per_inf
@@ -472,9 +473,9 @@ def _rescaled(latency_s, energy_j, *, base, rate_hz, continuous, other, sleep_a,
     rows, _, avg_a = _evaluate(rate_hz, rows, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
     days = None
     if bat is not None:
-        peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
-        life = _life(bat, reg, avg_a, float(max(peaks)) if peaks else math.nan, supply_v, battery_v, mcu_min_v)
-        days = life["life_s"] / SECONDS_PER_DAY
+        peak_a = max((r["current_a"] for r in rows if r["kind"] != "regulator" and r["current_a"] == r["current_a"]),
+                     default=math.nan)  # NaN != NaN: phases given as energy only are no peak
+        days = _life(bat, reg, avg_a, peak_a, supply_v, battery_v, mcu_min_v)["life_s"] / SECONDS_PER_DAY
     return {"average_current_a": avg_a, "battery_life_days": days}
 
 
