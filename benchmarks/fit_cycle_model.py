@@ -184,7 +184,7 @@ def set_figure(path: Path, table: str | None, key: str, value: float, note: str)
 
 
 #: X-CUBE-AI 9 has no row in the table: its keyword-spotting latency on NUCLEO-L4R5ZI at 120 MHz is quoted as about
-#: 43 ms (shared calibration/README.md caveats); 9.0 is 8.1 with every kernel ratio scaled to reproduce it
+#: 43 ms (caveats in tests/data/mlperf_tiny/mlperf_tiny_calibration.md); 9.0 is 8.1 with every kernel ratio scaled to reproduce it
 XCUBE_9_KWS_S = 43e-3
 
 
@@ -203,8 +203,8 @@ def derive_xcube_9(folder: Path, ratios_81: dict, factors_81: dict) -> None:
     scale = brentq(latency, 0.1, 2.0)
     path, table = folder / "x-cube-ai.toml", 'versions."9.0"'
     note = (f"derived: the fitted x-cube-ai@8.1 ratio x {scale:.3f}, the factor that brings the keyword-spotting "
-            f"model on STM32L4R5 at 120 MHz to the about 43 ms quoted for X-CUBE-AI 9 (shared calibration/README.md "
-            f"caveats); every kernel kind assumed to speed up alike")
+            f"model on STM32L4R5 at 120 MHz to the about 43 ms quoted for X-CUBE-AI 9 (caveats in "
+            f"tests/data/mlperf_tiny/mlperf_tiny_calibration.md); every kernel kind assumed to speed up alike")
     for key in ("conv_ratio", "depthwise_ratio", "fc_ratio"):
         set_figure(path, table, key, ratios_81[key] * scale, note)
     for core, f in factors_81.items():
@@ -255,7 +255,7 @@ def main() -> None:
             path, table = folder / f"{rid}.toml", f'versions."{version}"'
             base = load_runtime(lab).kernels
             note = (f"fitted by benchmarks/fit_cycle_model.py to {n_by[lab]} MLPerf Tiny latency rows of {lab} "
-                    f"(calibration/mlperf_tiny_calibration.csv): cost relative to simulated {base} on the same core")
+                    f"(tests/data/mlperf_tiny/mlperf_tiny_calibration.csv): cost relative to simulated {base} on the same core")
             for key in ("conv_ratio", "depthwise_ratio"):
                 set_figure(path, table, key, ratios[lab][key], note)
             set_figure(path, table, "fc_ratio", ratios[lab]["fc_ratio"],

@@ -33,7 +33,7 @@ def main() -> None:
     t0 = time.perf_counter()
     for r in sample.itertuples():
         try:
-            jf.estimate(analyze_path(r.model), r.mcu, clock_mhz=None if r.clock_hz != r.clock_hz else r.clock_hz / 1e6,
+            jf.estimate(analyze_path(r.model_path), r.mcu, clock_mhz=None if r.clock_hz != r.clock_hz else r.clock_hz / 1e6,
                         duty=r.duty, battery=r.battery)
         except jf.UserError:
             pass

@@ -288,7 +288,8 @@ def validate(
     data: Optional[Path] = typer.Option(None, "--data", help="CSV of measurements (default: the shipped MLPerf Tiny table)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ):
-    """Compare the models against measured latency and energy; print every row and the error summary."""
+    """Compare the models against measured latency and energy: every row, the error summary and how often the
+    error bands held."""
     from .validation import validate as run_validate
     from .report.validation import render_validation
 

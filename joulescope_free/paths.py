@@ -18,3 +18,15 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"data folder '{name}' not found next to {_PKG}")
+
+
+def display_path(path) -> str:
+    """A shipped data file as the repository names it (``tests/data/mlperf_tiny/x.csv`` in a checkout,
+    ``validation/x.csv`` in a wheel), so no output shows where the package is installed; other paths unchanged."""
+    path = Path(path)
+    for root in (_PKG / "_data", _PKG.parent):
+        try:
+            return path.resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return str(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import api
+from . import chain
 from .errors import UserError
 
 __all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
@@ -37,8 +37,8 @@ def mcu_list(mcu) -> list:
 def estimates(model, mcu, **kw) -> list:
     """One :class:`~joulescope_free.api.Estimate` per target in ``mcu`` (list or comma-separated ids); ``kw`` are
     :func:`~joulescope_free.api.estimate`'s arguments (runtime, clock_mhz, supply_v, duty, profile, battery, ...)."""
-    analysis = api._analysis(model)  # analysed once for every target
-    return [api.estimate(analysis, mcu=m, **kw) for m in mcu_list(mcu)]
+    analysis = chain._analysis(model)  # analysed once for every target
+    return [chain.estimate(analysis, mcu=m, **kw) for m in mcu_list(mcu)]
 
 
 def _sort_key(s):
@@ -83,13 +83,13 @@ def life_curve(result, model, profile=None, battery=None, regulator=None, build=
     top = float(s.get("max_rate_hz") or rate)
     low = min(rate / 100, 1 / 86400.0)
     rates = np.unique(np.concatenate([np.geomspace(low, top * 0.999, points), [rate]]))
-    analysis = api._analysis(model)
+    analysis = chain._analysis(model)
     t = result.target
     clock_mhz = t["clock_hz"] / 1e6
     rows = []
     for r in rates:
         try:
-            c = api._chain(analysis, t["mcu"], t["runtime"], clock_mhz, t["supply_v"], float(r),
+            c = chain._chain(analysis, t["mcu"], t["runtime"], clock_mhz, t["supply_v"], float(r),
                            profile, battery, regulator, t.get("power_model"), build=build, sleep=sleep)
         except UserError:
             continue

@@ -4,22 +4,24 @@ absolute percentage errors. The default table is the 104 MLPerf Tiny results shi
 Table columns (CSV): ``mcu`` (catalog id, alias or part number such as STM32L4R5ZIT6U), ``clock_mhz``,
 ``runtime`` (+ optional ``runtime_detail`` or ``runtime_version``), ``model_file`` (relative to the CSV's folder
 or its parent), ``latency_ms``; optional ``energy_uj`` with ``emon_voltage_mv`` (or ``supply_v``).
+
+``band_coverage`` says how often the error bands held on a table. The bands themselves live in
+:mod:`joulescope_free.bands` (the chain reads them); ``band_from_ratios``, ``combine_bands``, ``current_band`` and
+``write_bands`` are imported here too, for ``benchmarks/accuracy.py --write-bands``.
 """
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .bands import BASES, band_from_ratios, combine_bands, current_band, write_bands  # noqa: F401 (see above)
 from .errors import UserError
-from .paths import data_dir
+from .paths import data_dir, display_path
 from .report.export import json_dumps
 
 DEFAULT_TABLE = "mlperf_tiny_calibration.csv"
@@ -173,7 +175,7 @@ def band_coverage(rows: pd.DataFrame) -> dict:
 
 def validate(data=None) -> ValidationResult:
     """Predict every row of the table and compare. ``data``: CSV path (default: the shipped MLPerf Tiny table)."""
-    from .api import _analysis, estimate
+    from .chain import _analysis, estimate
 
     rows = load_measurements(data)
     if "benchmark" not in rows:
@@ -225,250 +227,5 @@ def validate(data=None) -> ValidationResult:
                "skipped": int(rows["skipped"].notna().sum()), "band_coverage": band_coverage(rows)}
     if summary["skipped"] == len(rows):
         raise UserError(f"no row of {data or DEFAULT_TABLE} could be estimated; first reason: {rows['skipped'].iloc[0]}")
-    return ValidationResult(rows=rows, summary=summary, path=str(data or data_dir("validation") / DEFAULT_TABLE))
-
-
-# ------------------------------------------------------------------------------------------------ error bands
-#: what an estimate's band rests on, most trusted first (README "Error bands")
-BASES = ("calibrated", "measured", "simulated", "extrapolated")
-FACTORS = ("latency_low", "latency_high", "energy_low", "energy_high")
-BANDS_FILE = "error_bands.toml"
-
-
-@dataclass(frozen=True)
-class Band:
-    """Multipliers on an estimate that bracket about ``coverage`` of real outcomes: the measured latency (energy)
-    lies between ``latency_low`` and ``latency_high`` (``energy_*``) times the estimate. ``notes``: each factor's
-    ``derived`` text."""
-
-    basis: str
-    latency_low: float
-    latency_high: float
-    energy_low: float
-    energy_high: float
-    coverage: float
-    runtime: str | None = None
-    cores: tuple = ()
-    notes: tuple = ()
-    placeholder: bool = False     # a figure is marked ``derived = "placeholder ..."``: not yet validated
-
-
-def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) -> tuple[float, float]:
-    """(low, high) multipliers from validation ratios measured / predicted.
-
-    low = exp(q_lo(log r)), high = exp(q_hi(log r)) with q_lo, q_hi the (1 -/+ coverage) / 2 quantiles (numpy's
-    linear interpolation); each side's distance from the median log ratio is then widened by the small-sample
-    factor k(n) = t(q_hi, n - 1) * sqrt(1 + 1/n) / z(q_hi) (the normal prediction interval for one new outcome
-    from n samples, over the same interval with the spread known: 1.43 for n = 4, 1.11 for n = 12, -> 1). The band
-    always contains 1.0 and is never narrower than ``floor`` = (low, high) when given (e.g. the basis-wide band:
-    a specific entry with few rows should not claim more than its basis). Non-positive or non-finite ratios are
-    ignored; fewer than two usable ratios need a ``floor``, which is then returned (stretched to hold them).
-    """
-    from scipy import stats
-
-    if not 0 < coverage < 1:
-        raise ValueError(f"coverage must be between 0 and 1, got {coverage}")
-    r = np.asarray(list(ratios), dtype=float)
-    logs = np.log(r[np.isfinite(r) & (r > 0)])
-    if logs.size >= 2:
-        upper = (1 + coverage) / 2
-        q_lo, mid, q_hi = np.quantile(logs, [1 - upper, 0.5, upper])
-        k = stats.t.ppf(upper, logs.size - 1) * math.sqrt(1 + 1 / logs.size) / stats.norm.ppf(upper)
-        lo, hi = mid + k * (q_lo - mid), mid + k * (q_hi - mid)
-    elif floor is None:
-        raise ValueError(f"a band needs at least two ratios (or a floor), got {logs.size}")
-    else:
-        lo = hi = float(logs[0]) if logs.size else 0.0
-    if floor is not None:
-        lo, hi = min(lo, math.log(floor[0])), max(hi, math.log(floor[1]))
-    lo, hi = min(lo, 0.0), max(hi, 0.0)
-    return math.exp(lo), math.exp(hi)
-
-
-def combine_bands(first: tuple, second: tuple) -> tuple[float, float]:
-    """The band of a product of two independent errors (latency x current = energy): each side's log half-width
-    is the quadrature sum of the two."""
-    lo = math.hypot(math.log(first[0]), math.log(second[0]))
-    hi = math.hypot(math.log(first[1]), math.log(second[1]))
-    return math.exp(-lo), math.exp(hi)
-
-
-def current_band(coverage: float = 0.8) -> tuple[float, float]:
-    """The power model's band on the inference current of a part without its own measurement: each measured
-    part's workload factor against the geometric mean of the others (leave-one-part-out), through
-    :func:`band_from_ratios`."""
-    from .hardware.power import workload_factors
-
-    logs = {k: math.log(v) for k, v in workload_factors().items()}
-    ratios = [math.exp(v - np.mean([w for j, w in logs.items() if j != k])) for k, v in logs.items()]
-    return band_from_ratios(ratios, coverage)
-
-
-def _toml_value(value) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(float(value))
-
-
-def write_bands(entries, path, coverage: float = 0.8, header: str = "") -> Path:
-    """Write a band file. ``entries``: dicts with ``basis``, optional ``runtime`` (id@version) and ``cores``, and
-    each of :data:`FACTORS` as ``(value, derived text)``; ``coverage``: the share of outcomes the bands aim to
-    hold; ``header``: comment lines saying how the file was made. Returns the path."""
-    path = Path(path)
-    lines = [f"# {line}".rstrip() for line in header.splitlines()]
-    lines += ["", f"coverage = {{ value = {coverage!r}, derived = \"share of real outcomes each band aims to hold "
-              f"(quantiles {(1 - coverage) / 2:g} to {(1 + coverage) / 2:g} of log(measured/predicted))\" }}"]
-    for i, entry in enumerate(entries):
-        if entry.get("basis") not in BASES:
-            raise ValueError(f"band {i + 1}: basis must be one of {', '.join(BASES)}, got {entry.get('basis')!r}")
-        lines += ["", "[[band]]", f"basis = {_toml_value(entry['basis'])}"]
-        for key in ("runtime", "cores"):
-            if entry.get(key):
-                lines.append(f"{key} = {_toml_value(sorted(entry[key]) if key == 'cores' else entry[key])}")
-        low, high = {}, {}
-        for name in FACTORS:
-            value, how = entry[name]
-            if not (value > 0 and math.isfinite(value)) or not str(how).strip():
-                raise ValueError(f"band {i + 1} {name}: needs a positive value and a derived text, got {entry[name]!r}")
-            (low if name.endswith("low") else high)[name] = value
-            lines.append(f"{name} = {{ value = {float(f'{value:.4g}')!r}, derived = {_toml_value(str(how))} }}")
-        if any(v > 1 for v in low.values()) or any(v < 1 for v in high.values()):
-            raise ValueError(f"band {i + 1}: low factors must be <= 1 and high factors >= 1 (the band holds 1.0)")
-    path.write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
-    _bands.cache_clear()
-    _BASIS_CACHE.clear()
-    return path
-
-
-@lru_cache(maxsize=None)
-def _bands(path: str | None = None) -> tuple:
-    """The band file as :class:`Band` entries (default: power_models/error_bands.toml)."""
-    from .datafile import as_figure, load_toml
-
-    path = Path(path) if path else data_dir("power_models") / BANDS_FILE
-    tree = load_toml(path)
-    coverage = float(as_figure(tree["coverage"], f"{path} coverage").value) if "coverage" in tree else 0.8
-    out = []
-    for i, entry in enumerate(tree.get("band", [])):
-        where = f"{path} band {i + 1}"
-        if entry.get("basis") not in BASES:
-            raise UserError(f"{where}: basis must be one of {', '.join(BASES)}, got {entry.get('basis')!r} "
-                            f"(write the file with joulescope_free.validation.write_bands)")
-        missing = [k for k in FACTORS if k not in entry]
-        if missing:
-            raise UserError(f"{where}: missing {', '.join(missing)}")
-        figures = {k: as_figure(entry[k], f"{where} {k}") for k in FACTORS}
-        out.append(Band(basis=entry["basis"], coverage=coverage, runtime=entry.get("runtime"),
-                        cores=tuple(entry.get("cores", ())), notes=tuple(f.note for f in figures.values()),
-                        placeholder=any(f.note.startswith("placeholder") for f in figures.values()),
-                        **{k: float(f.value) for k, f in figures.items()}))
-    return tuple(out)
-
-
-def find_band(basis: str, runtime_label: str | None = None, core: str | None = None, path=None) -> Band | None:
-    """The most specific band of ``basis`` that fits: an entry naming this runtime version and core, else one
-    naming either, else the basis-wide entry (neither); None when the file has no entry for the basis."""
-    best, best_rank = None, -1
-    for band in _bands(str(path) if path else None):
-        if band.basis != basis or (band.runtime and band.runtime != runtime_label) or \
-                (band.cores and core not in band.cores):
-            continue
-        rank = 2 * bool(band.runtime) + bool(band.cores)
-        if rank > best_rank:
-            best, best_rank = band, rank
-    return best
-
-
-def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, str]:
-    """(basis, what it means for this estimate): ``calibrated`` with a power model from ``energy calibrate``;
-    ``measured`` where the band file has measured rows of this runtime version on this core class (not for a
-    release estimated with a neighbour's figures); else the cycle model's own basis, ``simulated`` (the runtime's
-    kernels were simulated for this core) or ``extrapolated``."""
-    if calibrated:
-        return "calibrated", "latency and current scaled to a measurement of this board by energy calibrate"
-    band = find_band("measured", runtime.label, core)
-    if band is not None and band.runtime and not runtime.version_note:
-        return "measured", f"{runtime.label} on {core} is in the validation table"
-    from .hardware.kernels import kernel_core, modelled_basis
-    from .hardware.runtimes import load_core
-
-    if modelled_basis(runtime, core) == "simulated":
-        return "simulated", f"{runtime.kernels_for(core)} kernels simulated for {core}"
-    unmeasured = runtime.version_note.split(";")[0] if runtime.version_note else \
-        f"{runtime.label} is not measured on {core}"
-    table_core = kernel_core(runtime, load_core(core))
-    if runtime.kernel_ratios:
-        return "extrapolated", (f"{unmeasured}: a closed runtime, costed as ratios to the simulated "
-                                f"{runtime.kernels} kernels")
-    if table_core:
-        return "extrapolated", f"{unmeasured} and its kernels were simulated for {table_core} only (stand-in core)"
-    return "extrapolated", f"{unmeasured} and has no simulated kernels: the cycle model's per-MAC estimates"
-
-
-_BASIS_CACHE: dict = {}
-_DUTY_KEYS = (("average_current_a", "average_current_low_a", "average_current_high_a"),
-              ("battery_life_days", "battery_life_low_days", "battery_life_high_days"))
-
-
-def _basis_band(runtime, core: str, calibrated: bool) -> tuple:
-    """(Band or None, the summary keys that do not depend on the estimate, the assumption line), once per
-    runtime, core and calibration."""
-    key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated)
-    if key not in _BASIS_CACHE:
-        basis, why = estimate_basis(runtime, core, calibrated)
-        band = find_band(basis, runtime.label, core)
-        fixed = {"estimate_basis": basis, "estimate_basis_note": why, "band_coverage": None, "band_validated": None}
-        if band is None:
-            note = f"no error band: {BANDS_FILE} has no entry for basis {basis} ({why})"
-        else:
-            fixed.update(band_coverage=band.coverage, band_validated=not band.placeholder)
-            scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
-            validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
-                f"from the validation of {scope}"
-            note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency "
-                    f"x{band.latency_low:.2f}-{band.latency_high:.2f}, energy x{band.energy_low:.2f}-"
-                    f"{band.energy_high:.2f}, {validated} ({BANDS_FILE})")
-        _BASIS_CACHE[key] = band, fixed, note
-    return _BASIS_CACHE[key]
-
-
-@dataclass(frozen=True)
-class EstimateBand:
-    """An estimate's band: ``summary`` (estimate_basis, estimate_basis_note, band_coverage, band_validated,
-    latency_low_s, latency_high_s, energy_low_j, energy_high_j), the assumption line, and the inference at each end
-    of the band (``low``, ``high``: (latency_s, energy_j)) for the duty stage."""
-
-    summary: dict
-    note: str
-    low: object = None
-    high: object = None
-
-    def duty(self, duty_result) -> dict:
-        """The duty cycle's band: ``average_current_low_a``/``high_a`` and ``battery_life_low_days``/``high_days``,
-        the smallest and largest of the estimate and the duty stage re-evaluated around the inference at each end
-        of the band (same strategy and rate). Mostly the low life comes with the high energy, but not always: a
-        faster inference at the same energy sleeps longer. None where there is no band or battery, and the whole
-        figure when the slow end cannot keep up with the rate."""
-        out = {}
-        rescale = getattr(duty_result, "rescale", None)
-        ends = (rescale(*self.low), rescale(*self.high)) if self.low is not None and rescale is not None else None
-        for key, low_key, high_key in _DUTY_KEYS:
-            nominal = duty_result.summary.get(key)
-            values = (nominal, ends[0][key], ends[1][key]) if ends else (None,)
-            known = None not in values
-            out[low_key], out[high_key] = (min(values), max(values)) if known else (None, None)
-        return out
-
-
-def band_summary(runtime, core: str, cost, calibrated: bool = False) -> EstimateBand:
-    """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...)."""
-    band, fixed, note = _basis_band(runtime, core, calibrated)
-    if band is None:
-        return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
-                             "energy_high_j": None}, note)
-    low = (cost.latency_s * band.latency_low, cost.energy_j * band.energy_low)
-    high = (cost.latency_s * band.latency_high, cost.energy_j * band.energy_high)
-    return EstimateBand({**fixed, "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1],
-                         "energy_high_j": high[1]}, note, low, high)
+    return ValidationResult(rows=rows, summary=summary,
+                            path=str(data) if data else display_path(data_dir("validation") / DEFAULT_TABLE))

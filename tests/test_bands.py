@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 import joulescope_free as jf
-from joulescope_free import validation
+from joulescope_free import bands
 from joulescope_free.cli import main
 from joulescope_free.hardware import kernels
 from joulescope_free.usage.lifetime import duty_cycle
-from joulescope_free.validation import band_coverage, band_from_ratios, find_band, write_bands
+from joulescope_free.bands import band_from_ratios, find_band, write_bands
+from joulescope_free.validation import band_coverage
 from toy import INF, toy_mcu
 
 DATA = Path(__file__).parent / "data" / "mlperf_tiny"
@@ -36,24 +37,31 @@ def run_cli(capsys, *argv):
 
 # ------------------------------------------------------------------------------------------- band_from_ratios
 def test_band_from_ratios_against_hand_computed_quantiles():
-    # log2 r = -1, 0, 1, 2, 3. Linear quantiles: q10 at position 0.4 -> -0.6, median 1, q90 at 3.6 -> 2.6 (x ln 2);
-    # small-sample factor k(5) = t(0.9, 4) sqrt(1 + 1/5) / z(0.9); each side widened about the median by k
-    k = T90_4 * math.sqrt(1.2) / Z90
+    # log2 r = -1, 0, 1, 2, 3: mean 1, sd (n - 1) sqrt(2.5); normal prediction interval half-width
+    # t(0.9, 4) x sqrt(2.5) x sqrt(1 + 1/5) = 2.6556 -> log2 band -1.6556..3.6556. The linear quantiles (q10 at
+    # position 0.4 -> -0.6, q90 at 3.6 -> 2.6) lie inside it, so the interval decides: 2^-1.6556, 2^3.6556
+    half = T90_4 * math.sqrt(2.5) * math.sqrt(1.2)
     low, high = band_from_ratios([4, 0.5, 8, 1, 2])
-    assert low == pytest.approx(math.exp(LN2 * (1 - k * 1.6)), rel=1e-4)   # 0.4676
-    assert high == pytest.approx(math.exp(LN2 * (1 + k * 1.6)), rel=1e-4)  # 8.556
-    assert low == pytest.approx(0.4676, abs=1e-3) and high == pytest.approx(8.556, abs=1e-2)
+    assert low == pytest.approx(2 ** (1 - half), rel=1e-5) and high == pytest.approx(2 ** (1 + half), rel=1e-5)
+    assert low == pytest.approx(0.3174, abs=1e-4) and high == pytest.approx(12.60, abs=1e-2)
+    # one outlier: log r = 0 (nine times), 3. Mean 0.3, sd sqrt((9 x 0.3^2 + 2.7^2) / 9) = sqrt(0.9), t(0.9, 9)
+    # = 1.383029: interval 0.3 -/+ 1.383029 x 0.9487 x sqrt(1.1) = -1.0761..1.6761; the quantiles (q10 0, q90 at
+    # position 8.1 -> 0.3) lie inside, and the band is centred on the mean log ratio, not on 1
+    half = 1.383029 * math.sqrt(8.1 / 9) * math.sqrt(1.1)
+    low, high = band_from_ratios([1.0] * 9 + [math.exp(3)])
+    assert (low, high) == pytest.approx((math.exp(0.3 - half), math.exp(0.3 + half)), rel=1e-5)
 
 
 def test_band_always_holds_one_and_honours_the_floor():
-    # all estimates optimistic (measured 1.2-1.5x): q10 of log r = ln1.2 + 0.3 (ln1.3 - ln1.2) = 0.2063, median
-    # (ln1.3 + ln1.4)/2 = 0.2994, k(4) = 1.4287: low end 0.2994 - 1.4287 x 0.0931 = 0.166 > 0, so the band is
-    # stretched down to 1.0; the high end: q90 = ln1.4 + 0.7 (ln1.5 - ln1.4) = 0.3848 -> 0.2994 + 1.4287 x 0.0854
-    k = T90_3 * math.sqrt(1.25) / Z90
-    q90 = math.log(1.4) + 0.7 * (math.log(1.5) - math.log(1.4))
-    mid = (math.log(1.3) + math.log(1.4)) / 2
+    # all estimates optimistic (measured 1.2-1.5x): log r mean 0.29666, sd 0.096049, half-width
+    # t(0.9, 3) x 0.096049 x sqrt(1.25) = 0.17588: the interval 0.1208..0.4725 lies above 0, so the band is
+    # stretched down to 1.0; its top is exp(0.4725) = 1.6040 (the q90, 0.3848, is inside)
     low, high = band_from_ratios([1.2, 1.3, 1.4, 1.5])
-    assert low == 1.0 and high == pytest.approx(math.exp(mid + k * (q90 - mid)), rel=1e-4)
+    logs = [math.log(x) for x in (1.2, 1.3, 1.4, 1.5)]
+    mean = sum(logs) / 4
+    sd = math.sqrt(sum((v - mean) ** 2 for v in logs) / 3)
+    assert low == 1.0 and high == pytest.approx(math.exp(mean + T90_3 * sd * math.sqrt(1.25)), rel=1e-6)
+    assert high == pytest.approx(1.6040, abs=1e-4)
     # a tight sample never claims less than the floor; junk ratios are ignored
     assert band_from_ratios([0.99, 1.0, 1.01, float("nan"), -2, 0], floor=(0.5, 2.0)) == pytest.approx((0.5, 2.0))
     assert band_from_ratios([3.0], floor=(0.5, 2.0)) == pytest.approx((0.5, 3.0))  # one ratio: the floor, stretched
@@ -62,14 +70,15 @@ def test_band_always_holds_one_and_honours_the_floor():
 
 
 def test_band_from_ratios_holds_about_its_coverage_out_of_sample():
-    # 20 lognormal ratios give a band; it should hold roughly 80 % of 20000 new ratios from the same law
+    # bands from 4 or 20 lognormal ratios should hold about 80 % of new ratios from the same law
     rng = np.random.default_rng(7)
-    holds = []
-    for _ in range(200):
-        low, high = band_from_ratios(np.exp(rng.normal(0.3, 0.4, 20)))
-        new = np.exp(rng.normal(0.3, 0.4, 100))
-        holds.append(np.mean((new >= low) & (new <= high)))
-    assert 0.74 < float(np.mean(holds)) < 0.9
+    for n in (4, 20):
+        holds = []
+        for _ in range(300):
+            low, high = band_from_ratios(np.exp(rng.normal(0.3, 0.4, n)))
+            new = np.exp(rng.normal(0.3, 0.4, 100))
+            holds.append(np.mean((new >= low) & (new <= high)))
+        assert 0.76 < float(np.mean(holds)) < 0.88, n
 
 
 # ------------------------------------------------------------------------------------------- band file
@@ -92,16 +101,16 @@ BANDS = [
 def test_bands(tmp_path, monkeypatch):
     """The hand-made band file above in place of the shipped one."""
     path = write_bands(BANDS, tmp_path / "bands.toml", header="test bands")
-    original = validation._bands
-    monkeypatch.setattr(validation, "_bands", lambda path_=None: original(str(path)))
-    validation._BASIS_CACHE.clear()
+    original = bands._bands
+    monkeypatch.setattr(bands, "_bands", lambda path_=None: original(str(path)))
+    bands._BASIS_CACHE.clear()
     yield path
-    validation._BASIS_CACHE.clear()
+    bands._BASIS_CACHE.clear()
 
 
 def _modelled(basis, monkeypatch):
     monkeypatch.setattr(kernels, "modelled_basis", lambda runtime, core: basis)
-    validation._BASIS_CACHE.clear()
+    bands._BASIS_CACHE.clear()
 
 
 def test_write_bands_round_trips_and_the_most_specific_entry_wins(test_bands):
@@ -128,12 +137,12 @@ def test_the_shipped_band_file_loads_and_every_basis_has_a_wide_entry():
     from joulescope_free.datafile import load_toml
     from joulescope_free.paths import data_dir
 
-    for basis in validation.BASES:
+    for basis in bands.BASES:
         band = find_band(basis, "no-such@0", "no-core")
         assert band is not None and band.latency_low <= 1 <= band.latency_high, basis
         assert band.energy_low <= 1 <= band.energy_high, basis
     # every measured entry names its runtime version and cores; the lookup returns the file's own figures
-    raw = load_toml(data_dir("power_models") / validation.BANDS_FILE)["band"]
+    raw = load_toml(data_dir("power_models") / bands.BANDS_FILE)["band"]
     measured = [b for b in raw if b["basis"] == "measured" and "runtime" in b]
     assert measured and all(b["cores"] for b in measured)
     first = measured[0]
@@ -199,17 +208,25 @@ CASES = [("stm32l4r5", "x-cube-ai@7.3"), ("stm32l4r5", None), ("nrf52840", None)
 @pytest.mark.parametrize("mcu, runtime", CASES)
 def test_low_estimate_high_everywhere(mcu, runtime):
     s = jf.estimate(VWW, mcu, runtime=runtime, duty="1/min", battery="2xaa-alkaline").summary
-    assert s["estimate_basis"] in validation.BASES
+    assert s["estimate_basis"] in bands.BASES
     assert s["latency_low_s"] <= s["latency_s"] <= s["latency_high_s"]
     assert s["energy_low_j"] <= s["energy_per_inference_j"] <= s["energy_high_j"]
     assert s["average_current_low_a"] <= s["average_current_a"] <= s["average_current_high_a"]
     assert s["battery_life_low_days"] <= s["battery_life_days"] <= s["battery_life_high_days"]
 
 
+@pytest.mark.parametrize("duty, profile", [("continuous", None), (None, "vibration-anomaly"), ("1/s", None)])
+def test_duty_band_orders_with_profiles_and_back_to_back(duty, profile):
+    s = jf.estimate(KWS, "nrf52840", duty=duty, profile=profile, battery="cr2032").summary
+    assert s["average_current_low_a"] <= s["average_current_a"] <= s["average_current_high_a"]
+    assert s["battery_life_low_days"] <= s["battery_life_days"] <= s["battery_life_high_days"]
+    assert s["average_current_low_a"] < s["average_current_high_a"]  # the band moves the duty cycle
+
+
 def test_sweep_rows_carry_the_band():
     rows = jf.sweep([KWS], mcu=["stm32l4r5", "nrf52840"], duty=["1/min", "1/h"], battery="cr2032")
     assert rows["error"].isna().all()
-    assert set(rows["estimate_basis"]) <= set(validation.BASES)
+    assert set(rows["estimate_basis"]) <= set(bands.BASES)
     for low, mid, high in (("latency_low_s", "latency_s", "latency_high_s"),
                            ("energy_low_j", "energy_per_inference_j", "energy_high_j"),
                            ("average_current_low_a", "average_current_a", "average_current_high_a"),
@@ -309,5 +326,5 @@ def test_validate_reports_coverage(tmp_path, capsys):
 
 
 def test_combine_bands_adds_log_half_widths_in_quadrature():
-    assert validation.combine_bands((0.5, 2.0), (0.5, 2.0)) == pytest.approx((2 ** -math.sqrt(2), 2 ** math.sqrt(2)))
-    assert validation.combine_bands((0.8, 1.0), (1.0, 1.5)) == pytest.approx((0.8, 1.5))
+    assert bands.combine_bands((0.5, 2.0), (0.5, 2.0)) == pytest.approx((2 ** -math.sqrt(2), 2 ** math.sqrt(2)))
+    assert bands.combine_bands((0.8, 1.0), (1.0, 1.5)) == pytest.approx((0.8, 1.5))

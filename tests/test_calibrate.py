@@ -22,7 +22,7 @@ RESNET = MODELS / "ic_resnet8_int8.tflite"
 
 
 class FakeEstimate:
-    """Stands in for joulescope_free.api.estimate: fixed predictions per model name."""
+    """Stands in for joulescope_free.chain.estimate: fixed predictions per model name."""
 
     def __init__(self, table):
         self.table = table      # model name -> (latency_s, inference_power_w)
@@ -52,7 +52,7 @@ def _trace(tmp_path, name, **truth):
 
 def test_single_trace_fit_by_hand(tmp_path, models, monkeypatch):
     fake = FakeEstimate({"a.tflite": (0.100, 0.030)})  # predicted 100 ms at 30 mW -> 10 mA at 3 V
-    monkeypatch.setattr("joulescope_free.api.estimate", fake)
+    monkeypatch.setattr("joulescope_free.chain.estimate", fake)
     trace = _trace(tmp_path, "t.jls")  # measured: 80 ms at 12 mA, 3.0 V, 5 uA sleep
     out = tmp_path / "board.toml"
     res = calibrate([trace], models=[models[0]], mcu="nrf52840", clock_mhz=[64.0], output=out)
@@ -87,7 +87,7 @@ def test_single_trace_fit_by_hand(tmp_path, models, monkeypatch):
 
 def test_joint_fit_is_the_geometric_mean(tmp_path, models, monkeypatch):
     fake = FakeEstimate({"a.tflite": (0.100, 0.030), "b.tflite": (0.040, 0.030)})
-    monkeypatch.setattr("joulescope_free.api.estimate", fake)
+    monkeypatch.setattr("joulescope_free.chain.estimate", fake)
     t1 = _trace(tmp_path, "t1.jls", burst_s=0.08, burst_a=12e-3)   # ratios 0.8, 1.2
     t2 = _trace(tmp_path, "t2.jls", burst_s=0.04, burst_a=15e-3, baseline_a=7e-6)  # ratios 1.0, 1.5
     res = calibrate([t1, t2], models=list(models), mcu="nrf52840", output=tmp_path / "j.toml")
@@ -101,7 +101,7 @@ def test_joint_fit_is_the_geometric_mean(tmp_path, models, monkeypatch):
 
 
 def test_existing_output_needs_force(tmp_path, models, monkeypatch):
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
     trace = _trace(tmp_path, "t.jls")
     out = tmp_path / "board.toml"
     out.write_text("precious = true\n")
@@ -117,7 +117,7 @@ def test_folder_output_is_refused_before_exists(tmp_path, models, monkeypatch, f
     """-o naming an existing folder says it is a folder (not "exists; add --force"), with or without --force;
     -o in a missing folder says the folder does not exist. Nothing is measured or written."""
     fake = FakeEstimate({"a.tflite": (0.1, 0.03)})
-    monkeypatch.setattr("joulescope_free.api.estimate", fake)
+    monkeypatch.setattr("joulescope_free.chain.estimate", fake)
     trace = _trace(tmp_path, "t.jls")
     folder = tmp_path / "board.toml"
     folder.mkdir()
@@ -132,7 +132,7 @@ def test_result_json_keeps_full_precision_and_nan_is_null(tmp_path, models, monk
     """to_dict / to_json: numbers exactly as computed (no 10-digit rounding), NaN as null, numpy unwrapped."""
     import json
 
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
     res = calibrate([_trace(tmp_path, "t.jls")], models=[models[0]], mcu="nrf52840", output=tmp_path / "o.toml")
     res.traces.loc[0, "baseline_current_a"] = float("nan")
     d = json.loads(res.to_json())
@@ -145,7 +145,7 @@ def test_result_json_keeps_full_precision_and_nan_is_null(tmp_path, models, monk
 
 
 def test_bad_calibrate_input(tmp_path, models, monkeypatch):
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (0.1, 0.03)}))
     trace = _trace(tmp_path, "t.jls")
     with pytest.raises(UserError, match="2 --model values for 3 traces"):
         calibrate([trace] * 3, models=list(models), mcu="x", output=tmp_path / "o.toml")

@@ -99,9 +99,12 @@ cycles_per_mac = 7.0
 def toy_table(tmp_path, monkeypatch):
     (tmp_path / "toy-nn.toml").write_text(TABLE)
     monkeypatch.setattr(kernels, "_table_files", lambda: {"toy-nn": tmp_path / "toy-nn.toml"})
-    kernels.load_table.cache_clear()
+    caches = (kernels.load_table, kernels.builds, kernels.has_core)
+    for cached in caches:
+        cached.cache_clear()
     yield
-    kernels.load_table.cache_clear()
+    for cached in caches:
+        cached.cache_clear()
 
 
 def _layers():

@@ -66,7 +66,7 @@ def test_calibrate_with_a_marker_writes_the_floor(tmp_path, monkeypatch):
     model = tmp_path / "a.tflite"
     model.write_bytes(b"x")
     # predicted 12 ms at 45 mW (15 mA at 3 V): both ratios 1, no plausibility warning
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (BURST_S, BURST_A * 3.0)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (BURST_S, BURST_A * 3.0)}))
     out = tmp_path / "board.toml"
     res = calibrate([trace], models=[model], mcu="nrf52840", supply_v=3.0, marker="D0", output=out)
     assert load_calibration(out).sleep_current_a == pytest.approx(FLOOR_A, rel=0.03)
@@ -84,7 +84,7 @@ def test_implausible_calibration_is_written_with_a_warning_naming_the_cause(tmp_
     try:
         model = tmp_path / "a.tflite"
         model.write_bytes(b"x")
-        monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": predicted}))
+        monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": predicted}))
         trace = tmp_path / "t.jls"
         tf.write_jls(trace, tf.Truth())   # 80 ms at 12 mA, 3.0 V
         out = tmp_path / "board.toml"
@@ -102,7 +102,7 @@ def test_implausible_calibration_is_written_with_a_warning_naming_the_cause(tmp_
 def test_a_negative_floor_is_refused_before_anything_is_written(tmp_path, monkeypatch):
     model = tmp_path / "a.tflite"
     model.write_bytes(b"x")
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.08, 0.036)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (0.08, 0.036)}))
     trace = tmp_path / "t.jls"
     tf.write_jls(trace, tf.Truth(baseline_a=-5e-6))   # a meter zero offset below the real floor
     out = tmp_path / "board.toml"
@@ -114,7 +114,7 @@ def test_a_negative_floor_is_refused_before_anything_is_written(tmp_path, monkey
 def test_calibrate_json_is_one_json_document(tmp_path, monkeypatch, capsys):
     model = tmp_path / "a.tflite"
     model.write_bytes(b"x")
-    monkeypatch.setattr("joulescope_free.api.estimate", FakeEstimate({"a.tflite": (0.100, 0.030)}))
+    monkeypatch.setattr("joulescope_free.chain.estimate", FakeEstimate({"a.tflite": (0.100, 0.030)}))
     trace = tmp_path / "t.jls"
     tf.write_jls(trace, tf.Truth())
     out = tmp_path / "board.toml"

@@ -27,7 +27,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_contains_every_data_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for folder, pattern in (("power_models", "**/*.toml"), ("profiles", "**/*.toml")):
+    for folder, pattern in (("power_models", "**/*.toml"), ("profiles", "**/*.toml"), ("power_models", "reference/*")):
         for path in (ROOT / folder).glob(pattern):
             assert f"joulescope_free/_data/{folder}/{path.relative_to(ROOT / folder).as_posix()}" in names
     assert "joulescope_free/_data/validation/mlperf_tiny_calibration.csv" in names

@@ -2,7 +2,10 @@
 average current and battery life as Python - also after a reviewer changes the rate or a current.
 
 The formulas are evaluated by the small evaluator below (cell references, ranges, + - * /, comparisons, SUM,
-MAX, IF, AND: all the workbook uses), independent of the code that wrote them."""
+MAX, IF, AND: all the workbook uses), independent of the code that wrote them.
+
+The workbook writes currents in µA, energies in µJ and powers in µW (shown as mA/mJ/mW from 1000 up): the expected
+values below are Python's SI figures times ``MICRO`` = 1e6."""
 import re
 import types
 
@@ -16,6 +19,9 @@ from joulescope_free.report.xlsx import write_workbook  # noqa: E402
 from joulescope_free.usage.lifetime import duty_cycle  # noqa: E402
 from toy import INF, KIB, SLEEP_64K  # noqa: E402
 from toy import toy_mcu as _toy_mcu  # noqa: E402
+
+
+MICRO = 1e6  # µA per A, µJ per J, µW per W
 
 
 def toy_mcu():
@@ -48,6 +54,7 @@ def estimate_like(duty):
     summary = pd.Series({"latency_s": INF.latency_s, "energy_per_inference_j": INF.energy_j, **duty.summary},
                         dtype=object)
     layers = pd.DataFrame({"op": ["CONV_2D", "FULLY_CONNECTED"], "macs": [1000, 10], "latency_s": [0.04, 0.01],
+                           "energy_j": [1.6e-4, 4e-5], "kernel_w": [3, 1], "stride_w": [2, 1],
                            "output_shape": [[1, 8, 8, 4], [1, 10]]})
     return types.SimpleNamespace(summary=summary, layers=layers, phases=duty.phases, battery=duty.battery,
                                  assumptions=duty.assumptions, warnings=duty.warnings, drivers=duty.drivers,
@@ -115,9 +122,11 @@ def test_workbook_opens_with_the_four_sheets_and_units_in_headers(workbook):
     duty, path, _ = workbook
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Phases", "Layers", "Assumptions", "Life vs rate"]
-    assert [c.value for c in wb["Layers"][1]] == ["op", "macs", "latency_s (s)", "output_shape"]
+    assert [c.value for c in wb["Layers"][1]] == ["op", "macs", "latency_s (s)", "energy_j (µJ)", "kernel_w",
+                                                  "stride_w", "output_shape"]
     phase_headers = [c.value for c in wb["Phases"][1]]
-    assert "average_current_a (A)" in phase_headers and "rate_hz (Hz)" in phase_headers
+    assert "average_current_a (µA)" in phase_headers and "rate_hz (Hz)" in phase_headers
+    assert "energy_j (µJ)" in phase_headers
     assert wb["Summary"].cell(find(wb["Summary"], "battery_life_days"), 3).value == "d"
     texts = [c.value for c in wb["Assumptions"]["B"]]
     assert duty.assumptions[0] in texts
@@ -138,17 +147,17 @@ def test_formulas_give_the_same_life_as_python(workbook):
            ("average_current_a", "average_power_w", "battery_life_days", "battery_life_months",
             "battery_life_limited_by", "self_discharge_current_a")}
     s = duty.summary
-    assert got["average_current_a"] == pytest.approx(s["average_current_a"], rel=1e-12)
-    assert got["average_power_w"] == pytest.approx(s["average_power_w"], rel=1e-12)
+    assert got["average_current_a"] == pytest.approx(s["average_current_a"] * MICRO, rel=1e-12)
+    assert got["average_power_w"] == pytest.approx(s["average_power_w"] * MICRO, rel=1e-12)
     assert got["battery_life_days"] == pytest.approx(s["battery_life_days"], rel=1e-12)
     assert got["battery_life_months"] == pytest.approx(s["battery_life_months"], rel=1e-12)
-    assert got["self_discharge_current_a"] == pytest.approx(s["self_discharge_current_a"], rel=1e-12)
+    assert got["self_discharge_current_a"] == pytest.approx(s["self_discharge_current_a"] * MICRO, rel=1e-12)
     assert got["battery_life_limited_by"] == s["battery_life_limited_by"]
     # every phase's average current and share, row by row
     wp = wb["Phases"]
     for _, ph in duty.phases.iterrows():
         row = find(wp, ph["name"])
-        assert ev.value("Phases", f"H{row}") == pytest.approx(ph["average_current_a"], rel=1e-12)
+        assert ev.value("Phases", f"H{row}") == pytest.approx(ph["average_current_a"] * MICRO, rel=1e-12)
         assert ev.value("Phases", f"I{row}") == pytest.approx(ph["share"], rel=1e-12)
 
 
@@ -161,7 +170,7 @@ def test_a_reviewer_changing_the_rate_sees_the_python_answer_for_that_rate(workb
                        ram_needed_bytes=30 * KIB)
     ev = Sheets(wb)
     assert ev.value("Summary", f"B{find(ws, 'average_current_a')}") == pytest.approx(
-        again.summary["average_current_a"], rel=1e-12)
+        again.summary["average_current_a"] * MICRO, rel=1e-12)
     # usable capacity is an input computed at the original load; at 1/s the peak is the same 4 mA and the load
     # stays far below the coin cell's derating points, so Python's usable capacity is unchanged
     assert again.battery["usable_capacity_mah"] == pytest.approx(duty.battery["usable_capacity_mah"])
@@ -174,13 +183,14 @@ def test_a_reviewer_changing_a_current_moves_the_life(workbook):
     wb = openpyxl.load_workbook(path)
     wp, ws = wb["Phases"], wb["Summary"]
     row = find(wp, "sensor")
-    wp[f"E{row}"].value = 2e-3  # the sensor draws 2 mA instead of 1 mA: +1 mA x 0.1 s per 10 s = +10 uA average
+    wp[f"E{row}"].value = 2000  # µA: the sensor draws 2 mA instead of 1 mA: +1 mA x 0.1 s per 10 s = +10 µA average
     ev = Sheets(wb)
-    avg = ev.value("Summary", f"B{find(ws, 'average_current_a')}")
-    assert avg == pytest.approx(duty.summary["average_current_a"] + 1e-3 * 0.1 / 10, rel=1e-9)
+    avg_ua = ev.value("Summary", f"B{find(ws, 'average_current_a')}")
+    assert avg_ua == pytest.approx(duty.summary["average_current_a"] * MICRO + 10, rel=1e-9)
     life_days = ev.value("Summary", f"B{find(ws, 'battery_life_days')}")
     usable_c = duty.battery["usable_capacity_mah"] * 3.6
-    assert life_days * 86400 == pytest.approx(usable_c / (avg + duty.summary["self_discharge_current_a"]), rel=1e-9)
+    assert life_days * 86400 == pytest.approx(usable_c / (avg_ua / MICRO + duty.summary["self_discharge_current_a"]),
+                                              rel=1e-9)
 
 
 def test_no_duty_still_writes_a_workbook(tmp_path):
@@ -232,13 +242,15 @@ def test_life_vs_rate_rows_are_the_duty_model_at_each_rate(workbook):
     assert len(rows) >= 10
     chosen = next(r for r in rows if ws[f"E{r}"].value)
     assert ws[f"A{chosen}"].value == pytest.approx(0.1)  # the profile's "every 10 s"
-    assert ev.value("Life vs rate", f"B{chosen}") == pytest.approx(duty.summary["average_current_a"], rel=1e-12)
+    assert ev.value("Life vs rate", f"B{chosen}") == pytest.approx(duty.summary["average_current_a"] * MICRO,
+                                                                   rel=1e-12)
     assert ev.value("Life vs rate", f"C{chosen}") == pytest.approx(duty.summary["battery_life_days"], rel=1e-12)
     for r in rows[::4]:  # other rates: the average current is Python's at that rate, exactly (LDO: factor 1)
         rate = ws[f"A{r}"].value
         again = duty_cycle(INF, toy_mcu(), profile=prof, rate_hz=rate, battery="cr2032", regulator="ldo",
                            supply_v=3.0, ram_needed_bytes=30 * KIB)
-        assert ev.value("Life vs rate", f"B{r}") == pytest.approx(again.summary["average_current_a"], rel=1e-9)
+        assert ev.value("Life vs rate", f"B{r}") == pytest.approx(again.summary["average_current_a"] * MICRO,
+                                                                  rel=1e-9)
         assert ev.value("Life vs rate", f"D{r}") == pytest.approx(rate * 3600)
 
 
@@ -256,15 +268,63 @@ def test_the_charts_read_the_live_cells_and_move_with_a_current(workbook):
     assert "'Life vs rate'!$C$2" in life and "<c:logBase val=\"10\"/>" in life
     wb = openpyxl.load_workbook(path)
     wp = wb["Phases"]
-    wp[f"E{find(wp, 'sensor')}"].value = 2e-3  # +1 mA x 0.1 s per inference
+    wp[f"E{find(wp, 'sensor')}"].value = 2000  # µA: +1 mA x 0.1 s per inference
     ev, ws = Sheets(wb), wb["Life vs rate"]
     for r in life_rows(wb)[::5]:
         rate = ws[f"A{r}"].value
         before = duty_cycle(INF, toy_mcu(), profile=_profile_path(workbook), rate_hz=rate, battery="cr2032",
                             regulator="ldo", supply_v=3.0, ram_needed_bytes=30 * KIB).summary["average_current_a"]
-        assert ev.value("Life vs rate", f"B{r}") == pytest.approx(before + 1e-3 * 0.1 * rate, rel=1e-9)
+        assert ev.value("Life vs rate", f"B{r}") == pytest.approx((before + 1e-3 * 0.1 * rate) * MICRO, rel=1e-9)
 
 
 def _profile_path(workbook):
     return workbook[2]
 
+
+
+# ----------------------------------------------------------------------------------------------- units, formats, inputs
+@pytest.mark.parametrize("name, unit", [
+    ("kernel_w", ""), ("stride_w", ""), ("kernel_h", ""), ("in_c", ""), ("out_c", ""), ("macs", ""),
+    ("average_power_w", "W"), ("inference_power_w", "W"), ("total_charge_c", "C"), ("latency_s", "s"),
+    ("max_pulse_a", "A"), ("cutoff_v", "V"), ("clock_hz", "Hz"), ("arena_bytes", "B"), ("capacity_mah", "mAh"),
+    ("energy_per_inference_j", "J"), ("battery_life_days", "d")])
+def test_a_unit_comes_only_from_a_real_unit_suffix(name, unit):
+    from joulescope_free.report.xlsx import unit_of
+
+    assert unit_of(name) == unit
+
+
+def _fill(c):
+    return (c.fill.fgColor.rgb or "")[-6:] if c.fill is not None and c.fill.fill_type else ""
+
+
+def test_currents_energies_and_capacities_read_as_ua_ma_uj_mah(workbook):
+    duty, path, _ = workbook
+    wb = openpyxl.load_workbook(path)
+    wp, ws, wl = wb["Phases"], wb["Summary"], wb["Layers"]
+    sensor = wp[f"E{find(wp, 'sensor')}"]  # the profile's 1 mA
+    assert sensor.value == pytest.approx(1000)
+    assert 'mA"' in sensor.number_format and 'µA"' in sensor.number_format and ",\"" in sensor.number_format
+    radio = wp[f"F{find(wp, 'radio')}"]  # the profile's 3e-4 J per message
+    assert radio.value == pytest.approx(300) and 'µJ"' in radio.number_format and 'mJ"' in radio.number_format
+    cap = ws.cell(find(ws, "capacity_mah"), 2)
+    assert cap.value == pytest.approx(duty.battery["capacity_mah"]) and "mAh" in cap.number_format
+    assert ws.cell(find(ws, "average_current_a"), 3).value == "µA"
+    assert ws.cell(find(ws, "average_power_w"), 3).value == "µW"
+    assert wl["D2"].value == pytest.approx(160)  # the layer's 1.6e-4 J in µJ
+    assert wl["E2"].value == 3 and wl["E2"].number_format == "General"  # kernel_w: a count, no unit
+
+
+def test_input_cells_are_marked_and_explained(workbook):
+    _, path, _ = workbook
+    wb = openpyxl.load_workbook(path)
+    ws, wp, wr = wb["Summary"], wb["Phases"], wb["Life vs rate"]
+    rate, avg = ws.cell(find(ws, "rate_hz"), 2), ws.cell(find(ws, "average_current_a"), 2)
+    assert _fill(rate) == "FFF2CC" and rate.border.left.style == "thin"
+    assert _fill(avg) == "" and avg.border.left.style is None and str(avg.value).startswith("=")
+    sensor = find(wp, "sensor")
+    assert _fill(wp[f"D{sensor}"]) == "FFF2CC" and _fill(wp[f"H{sensor}"]) == ""  # duration typed, average computed
+    assert _fill(wr["A2"]) == "FFF2CC"  # the rates of the life curve
+    for sheet in (ws, wp, wr):
+        legend = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str) and "inputs" in c.value]
+        assert any("Yellow" in text for text in legend), sheet.title

@@ -66,9 +66,10 @@ POOL_GRID = [pool(16, 16, 8, 2, 2, 2), pool(12, 12, 16, 3, 3, 2, 1), pool(8, 8, 
 SOFTMAX_GRID = [grids.softmax_shape(r, c) for r, c in [(1, 10), (1, 2), (1, 12), (1, 35), (1, 100), (4, 10),
                                                        (1, 256), (8, 4), (1, 1000)]]
 
-# No per-call term for conv/depthwise: its true value (parameter setup, ~100 cycles) is lost in the noise of the
-# grid, and NNLS otherwise parks the unmodelled per-tap cost of few-channel layers there (~30k cycles per call).
-_CONV_FEATURES = ["macs", "outputs", "pixels"]
+# `taps` carries the per-window-position address and bounds work, which dominates few-channel layers. No per-call
+# term: its true value (parameter setup, ~100 cycles) is lost in the noise of the grid, and NNLS would park
+# unmodelled costs there.
+_CONV_FEATURES = ["macs", "outputs", "pixels", "taps"]
 VARIANTS = {
     "conv": {"kind": "conv", "function": "tflite::reference_integer_ops::ConvPerChannel",
              "features": _CONV_FEATURES, "grid": CONV_GRID, "typical": CONV_GRID[0]},

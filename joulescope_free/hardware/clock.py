@@ -24,7 +24,7 @@ import pandas as pd
 from ..units import si_format
 
 GRID_POINTS = 25
-NO_FIXED_CURRENT_FLOOR = 0.25   # the chain's own "static current not modelled" threshold (api._chain)
+NO_FIXED_CURRENT_FLOOR = 0.25   # the chain's own "static current not modelled" threshold (chain._chain)
 DEFAULT_FLOOR = 1 / 32
 OBJECTIVE_LABELS = {"average_current_a": "average current", "energy_per_inference_j": "energy per inference"}
 CURVE_COLUMNS = ["clock_hz", "objective", "latency_s", "energy_per_inference_j", "average_current_a",

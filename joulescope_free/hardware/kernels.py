@@ -217,6 +217,7 @@ def load_table(library: str) -> dict:
     return out
 
 
+@lru_cache(maxsize=None)
 def builds(library: str, core: str) -> list:
     """The builds simulated for this library on this core (sorted)."""
     return sorted({b for (_, c, b) in load_table(library) if c == core})
@@ -233,6 +234,7 @@ def lookup(library: str, variant: str, core: str, build: str) -> KernelCost | No
     return None
 
 
+@lru_cache(maxsize=None)
 def has_core(library: str, core: str, build: str | None = None) -> bool:
     return any(c == core and (build is None or b == build) for (_, c, b) in load_table(library))
 

@@ -2,7 +2,7 @@
 into a power-model override for one board, and ``load_calibration`` to read it back.
 
 Fit (one or several traces, fitted jointly): for each trace the measured figures come from :func:`measure`
-and the predicted ones from ``joulescope_free.api.estimate`` at the trace's supply voltage and clock::
+and the predicted ones from ``joulescope_free.chain.estimate`` at the trace's supply voltage and clock::
 
     latency ratio  r_t = event_duration_s / predicted latency_s
     current ratio  r_i = (event_energy_j / (event_duration_s * supply_v)) / (inference_power_w / supply_v)
@@ -19,31 +19,13 @@ import datetime as _dt
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..datafile import as_figure, load_toml
+from ..calibration import FIGURES, FORMAT_VERSION, Calibration, load_calibration  # noqa: F401 (public here too)
 from ..errors import UserError
 from ..report.export import _check_target, json_dumps, jsonable, refuse_overwrite, write_text_safely
-
-FORMAT_VERSION = 1
-FIGURES = ("latency_scale", "current_scale", "sleep_current_a")
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A board's power-model override: multiply the predicted inference latency by ``latency_scale`` and the
-    inference current by ``current_scale``; replace the sleep current by ``sleep_current_a`` [A]."""
-
-    mcu: str
-    runtime: Optional[str]
-    latency_scale: float
-    current_scale: float
-    sleep_current_a: Optional[float]              # None when the traces had no idle time
-    notes: list = field(default_factory=list)
-    path: str = ""
-    provenance: dict = field(default_factory=dict)   # figure -> (kind, note), kind "measured" when calibrated
 
 
 @dataclass
@@ -121,17 +103,17 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
             raise UserError(f"trace not found: {t}")
     clocks = _per_trace(clock_mhz if isinstance(clock_mhz, (list, tuple)) else [clock_mhz], len(traces),
                         "--clock-mhz")
-    from .. import api  # looked up at call time: the estimate chain of joulescope_free.api
+    from .. import chain  # looked up at call time: the estimate chain
 
     for model, clock in dict.fromkeys(zip(models, clocks)):  # bad --mcu/--runtime/--clock-mhz: fail before reading
-        api.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock)
+        chain.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock)
 
     rows, measurements = [], []
     for trace, model, clock in zip(traces, models, clocks):
         m = measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a)
         s = m.summary
         volts = s["supply_v"]
-        r = api.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock, supply_v=volts)
+        r = chain.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock, supply_v=volts)
         pred_latency = float(r.summary["latency_s"])
         pred_energy = float(r.summary["energy_per_inference_j"])
         pred_power = float(r.summary["inference_power_w"])
@@ -253,27 +235,3 @@ def _write(output: Path, c: Calibration, frame) -> None:
     write_text_safely(output, render_toml(c, frame))
 
 
-def load_calibration(path) -> Calibration:
-    """Read an override written by ``energy calibrate``; anything malformed is a :class:`UserError`."""
-    path = Path(path)
-    data = load_toml(path)
-    if "mcu" not in data or not isinstance(data["mcu"], str):
-        raise UserError(f"{path}: not a calibration file (no mcu = \"...\"); write one with energy calibrate")
-    values, provenance = {"sleep_current_a": None}, {}
-    for name in FIGURES:
-        if name not in data:
-            if name == "sleep_current_a":
-                continue  # optional: traces without idle time do not measure it
-            raise UserError(f"{path}: missing {name}; write the file with energy calibrate")
-        fig = as_figure(data[name], f"{path.name}: {name}")
-        try:
-            value = float(fig.value)
-        except (TypeError, ValueError):
-            raise UserError(f"{path.name}: {name} must be a number, got {fig.value!r}") from None
-        if not math.isfinite(value) or value < 0 or (value == 0 and name != "sleep_current_a"):
-            raise UserError(f"{path.name}: {name} = {value} is not a valid {'scale' if 'scale' in name else 'current'}")
-        values[name] = value
-        provenance[name] = (fig.kind, fig.note)
-    notes = [str(n) for n in data.get("notes", [])]
-    return Calibration(data["mcu"], data.get("runtime"), values["latency_scale"], values["current_scale"],
-                       values["sleep_current_a"], notes, str(path), provenance)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..units import si_band, si_format
-from ..validation import BANDS_FILE
+from ..bands import BANDS_FILE
 
 
 def _fmt_bytes(n) -> str:
@@ -18,18 +18,18 @@ def _fmt_bytes(n) -> str:
 def band_line(s) -> str:
     """What the (low-high) figures mean: the interval and the basis, named once."""
     basis, note = s.get("estimate_basis"), s.get("estimate_basis_note")
-    if s.get("band_coverage") is None:
+    if s.get("band_interval") is None:
         return f"band: none ({BANDS_FILE} has no {basis} entry), basis {basis} ({note})"
-    return (f"band: {s['band_coverage'] * 100:.0f} % interval, basis {basis} ({note})"
+    return (f"band: {s['band_interval'] * 100:.0f} % interval, basis {basis} ({note})"
             + ("" if s.get("band_validated") else "; placeholder band, not yet validated"))
 
 
 def duty_band_line(s) -> str:
     """The duty cycle's band: average current and battery life over the band ('' without a band or a rate). A
     life is in hours when the estimate's is under two days, as the battery line prints it."""
-    if s.get("band_coverage") is None or s.get("average_current_a") is None:
+    if s.get("band_interval") is None or s.get("average_current_a") is None:
         return ""
-    head = f"band ({s['band_coverage'] * 100:.0f} %): "
+    head = f"band ({s['band_interval'] * 100:.0f} %): "
     if s.get("average_current_low_a") is None:  # the slow end of the band cannot keep up with the rate
         return head + (f"at the slow end ({si_format(s['latency_high_s'], 's')} per inference) the inference cannot "
                        f"keep up with this rate: no average current or battery life band")

@@ -114,10 +114,7 @@ class Battery:
             cutoff_cell = min_supply_v / self.cells
         frac = 1.0
         if self.discharge_curve:
-            vs = [p[0] for p in self.discharge_curve]
-            fs = [p[1] for p in self.discharge_curve]
-            at_end = float(np.interp(self.cell_cutoff_v, vs, fs)) if self.cell_cutoff_v > 0 else 1.0
-            frac = float(np.clip(np.interp(cutoff_cell, vs, fs) / at_end, 0.0, 1.0)) if at_end > 0 else 0.0
+            frac = _voltage_fraction(tuple(self.discharge_curve), self.cell_cutoff_v, cutoff_cell)
         elif not self.ideal and cutoff_cell > self.cell_nominal_v:
             frac = 0.0
         elif self.ideal and min_supply_v is not None and min_supply_v > self.nominal_v:
@@ -143,6 +140,16 @@ class Battery:
                 "self_discharge_pct_per_year": self.self_discharge_pct_per_year, "max_pulse_a": self.max_pulse_a,
                 "max_continuous_a": self.max_continuous_a, "shelf_life_years": self.shelf_life_years,
                 "rechargeable": self.rechargeable, "ideal": self.ideal}
+
+
+@lru_cache(maxsize=1024)
+def _voltage_fraction(curve: tuple, rated_cutoff_v: float, cutoff_v: float) -> float:
+    """Share of the charge a cell delivers above ``cutoff_v`` on its discharge ``curve`` ((V, delivered fraction)
+    pairs), relative to its rated cutoff; computed once per curve and cutoff (it does not depend on the load)."""
+    vs = [p[0] for p in curve]
+    fs = [p[1] for p in curve]
+    at_end = float(np.interp(rated_cutoff_v, vs, fs)) if rated_cutoff_v > 0 else 1.0
+    return float(np.clip(np.interp(cutoff_v, vs, fs) / at_end, 0.0, 1.0)) if at_end > 0 else 0.0
 
 
 @lru_cache(maxsize=1)

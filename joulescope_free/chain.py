@@ -1,0 +1,408 @@
+"""The estimate chain: model analysis -> cycles -> power -> duty cycle -> battery.
+
+Each step is a plain function of the previous step's output, so the chain can be entered part-way: ``estimate``
+takes a .tflite path, its bytes, or an analysis already made (``jf.analyze`` result or ``ModelAnalysis``).
+
+The features that call the chain import this module: the public API (:mod:`joulescope_free.api`: ``estimate``,
+``sweep``), ``review`` (compare, report), ``measure.calibrate`` and ``validation``. It imports none of them back;
+the error bands it attaches come from :mod:`joulescope_free.bands`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from .errors import UserError
+from .report.export import json_dumps
+
+
+# ------------------------------------------------------------------------------------------------ analysis
+def _analysis(model):
+    """A ModelAnalysis from a path, bytes or an existing analysis (or the DataFrame ``analyze`` returns)."""
+    from .model.analysis import ModelAnalysis, analyze_bytes, analyze_path
+
+    if isinstance(model, ModelAnalysis):
+        return model
+    if isinstance(model, pd.DataFrame) and isinstance(model.attrs.get("analysis"), ModelAnalysis):
+        return model.attrs["analysis"]
+    if isinstance(model, (bytes, bytearray)):
+        return analyze_bytes(bytes(model))
+    if isinstance(model, (str, Path)):
+        path = Path(model)
+        try:
+            stat = path.stat()
+            key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return analyze_path(path)  # raises the proper UserError
+        return _cached_analysis(key, str(model)) if path.suffix.lower() == ".tflite" else analyze_path(path)
+    raise UserError(f"model must be a .tflite path, its bytes or an analysis, not {type(model).__name__}")
+
+
+@lru_cache(maxsize=32)
+def _cached_analysis(key, given_path: str):
+    """``key``: (resolved path, mtime, size) of the file at ``given_path``, the path as the user wrote it (what the
+    result shows: outputs never name where the file sits on this machine unless the user did)."""
+    from .model.analysis import analyze_path
+
+    return analyze_path(Path(given_path))
+
+
+# ------------------------------------------------------------------------------------------------ target
+def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
+    from .hardware.catalog import Mcu, load_mcu
+    from .hardware.runtimes import Runtime, load_core, load_runtime, with_build
+
+    part = mcu if isinstance(mcu, Mcu) else load_mcu(str(mcu))
+    rt = runtime if isinstance(runtime, Runtime) else load_runtime(runtime or part.default_runtime)
+    if rt.cores and part.core not in rt.cores:
+        from .hardware.runtimes import list_runtimes
+
+        fitting = [r.id for r in list_runtimes() if part.core in r.cores]
+        raise UserError(f"runtime '{rt.id}' does not run on {part.core} ({part.id}); "
+                        f"runtimes for {part.core}: {', '.join(fitting) or 'none'}")
+    if rt.vendors and not part.typical and part.vendor not in rt.vendors:
+        raise UserError(f"runtime '{rt.id}' runs only on {', '.join(rt.vendors)} parts, not on {part.id} "
+                        f"({part.vendor}); its default runtime is {part.default_runtime}")
+    core = load_core(part.core)
+    if build is not None:
+        rt = with_build(rt, build, core)
+    if clock_mhz is None:
+        clock_hz = part.default_clock_hz
+    else:
+        try:
+            clock_hz = float(clock_mhz) * 1e6
+        except (TypeError, ValueError):
+            raise UserError(f"--clock-mhz must be a number of MHz or 'best', not '{clock_mhz}'") from None
+        if not clock_hz > 0 or math.isinf(clock_hz):
+            raise UserError(f"clock must be positive, got {clock_mhz} MHz")
+        if clock_hz > part.max_clock_hz * (1 + 1e-9):
+            raise UserError(f"clock {clock_hz / 1e6:g} MHz is above the {part.id} maximum of "
+                            f"{part.max_clock_hz / 1e6:g} MHz; use --clock-mhz up to {part.max_clock_hz / 1e6:g}")
+        if part.fixed_clock and abs(clock_hz - part.max_clock_hz) > 1e-9 * part.max_clock_hz:
+            raise UserError(f"the {part.id} core runs at {part.max_clock_hz / 1e6:g} MHz only; leave out "
+                            f"--clock-mhz or give {part.max_clock_hz / 1e6:g}")
+    if supply_v is not None:
+        try:
+            supply_v = float(supply_v)
+        except (TypeError, ValueError):
+            raise UserError(f"--supply-v must be a number of volts, not '{supply_v}'") from None
+        lo, hi = part.supply_min_v, part.supply_max_v
+        if not (lo - 1e-9 <= supply_v <= hi + 1e-9):
+            raise UserError(f"supply {supply_v:g} V is outside the {part.id} range {lo:g}-{hi:g} V; "
+                            f"use --supply-v between {lo:g} and {hi:g}")
+    return part, rt, core, clock_hz, supply_v
+
+
+# ------------------------------------------------------------------------------------------------ inference
+@dataclass(frozen=True)
+class InferenceCost:
+    """One inference on the target: what the duty model needs."""
+
+    latency_s: float
+    energy_j: float
+    supply_v: float
+    clock_hz: float
+    run_current_a: float          # supply current while running at clock_hz (wake-up, busy phases)
+    current_a: float              # supply current during inference
+
+
+def _layer_arrays(analysis):
+    """The cycle model's view of the layer table, computed once per analysis."""
+    from .hardware.cycles import layer_arrays
+
+    arrays = getattr(analysis, "_layer_arrays", None)
+    if arrays is None:
+        arrays = layer_arrays(analysis.layers)
+        try:
+            analysis._layer_arrays = arrays
+        except AttributeError:
+            pass
+    return arrays
+
+
+def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True):
+    """(InferenceCost, layer table with cycles/latency/energy or None, total cycles, InferencePower)."""
+    from .hardware.cycles import cycle_arrays, total_cycles as inference_total
+    from .hardware.power import inference_power
+
+    compute, memory = cycle_arrays(_layer_arrays(analysis), rt, core, part, clock_hz)
+    latency_scale = calibration.latency_scale if calibration else 1.0
+    total_cycles = inference_total(compute, memory, rt, core) * latency_scale
+    power = inference_power(part, rt, clock_hz, supply_v)
+    current = power.current_a * (calibration.current_scale if calibration else 1.0)
+    latency_s = total_cycles / clock_hz
+    cost = InferenceCost(latency_s=latency_s, energy_j=latency_s * current * supply_v, supply_v=supply_v,
+                         clock_hz=clock_hz, run_current_a=power.run_current_a, current_a=current)
+    layers = None
+    if detail:
+        layers = analysis.layers.copy()
+        layers["cycles"] = (compute + memory) * latency_scale
+        layers["memory_cycles"] = memory * latency_scale
+        layers["latency_s"] = layers["cycles"] / clock_hz
+        layers["energy_j"] = layers["latency_s"] * current * supply_v
+    return cost, layers, total_cycles, power
+
+
+# ------------------------------------------------------------------------------------------------ result
+@dataclass
+class Estimate:
+    """What ``estimate`` returns: pandas objects plus the JSON/Excel writers."""
+
+    model: dict
+    target: dict
+    summary: pd.Series
+    layers: pd.DataFrame
+    phases: pd.DataFrame
+    battery: dict | None
+    assumptions: list
+    warnings: list
+    drivers: list = field(default_factory=list)
+    clock_search: object = None   # hardware.clock.ClockSearch when the clock was chosen with clock_mhz="best"
+
+    def to_dict(self) -> dict:
+        out = {"model": self.model, "target": self.target, "summary": self.summary.to_dict(),
+               "layers": self.layers, "phases": self.phases, "battery": self.battery,
+               "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
+        if self.clock_search is not None:
+            out["clock_search"] = self.clock_search.to_dict()
+        return out
+
+    def to_json(self) -> str:
+        return json_dumps(self.to_dict())
+
+    def to_excel(self, path) -> Path:
+        from .report.xlsx import write_workbook
+
+        return write_workbook(self, Path(path))
+
+    def __repr__(self) -> str:  # short, for notebooks
+        s = self.summary
+        return (f"Estimate({self.target['mcu']}/{self.target['runtime']} @ {self.target['clock_hz'] / 1e6:g} MHz: "
+                f"{s['latency_s'] * 1e3:.3g} ms, {s['energy_per_inference_j'] * 1e6:.3g} µJ per inference)")
+
+
+def _load_calibration(power_model, part, rt, assumptions, warnings):
+    if power_model is None:
+        return None
+    from .calibration import Calibration, load_calibration
+
+    cal = power_model if isinstance(power_model, Calibration) else load_calibration(power_model)
+    if cal.mcu and cal.mcu != part.id:
+        raise UserError(f"power model {getattr(cal, 'path', '')} was calibrated on '{cal.mcu}', not '{part.id}'; "
+                        f"use --mcu {cal.mcu} or calibrate this board")
+    if cal.runtime and cal.runtime.split("@")[0] != rt.id:
+        warnings.append(f"power model was calibrated with runtime {cal.runtime}, estimate uses {rt.label}")
+    src = getattr(cal, "path", "") or "calibration"
+    assumptions.append(f"measured: inference duration x {cal.latency_scale:.3f} and current x "
+                       f"{cal.current_scale:.3f} from {src}")
+    if cal.sleep_current_a is not None:
+        assumptions.append(f"measured: sleep current {cal.sleep_current_a * 1e6:.3g} µA from {src}")
+    return cal
+
+
+def _dedupe(lines: Iterable[str]) -> list:
+    seen, out = set(), []
+    for line in lines:
+        if line and line not in seen:
+            seen.add(line)
+            out.append(line)
+    return out
+
+
+def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
+             supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
+             regulator=None, power_model=None, build: str | None = None, sleep: str | None = None) -> Estimate:
+    """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
+
+    model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
+    (default: the part's); clock_mhz [MHz] or ``"best"`` (lowest average current for the duty cycle, else lowest
+    energy per inference; ``Estimate.clock_search`` has the curve); supply_v [V] (default: the battery's voltage when a battery feeds the
+    MCU directly, else the part's default); duty: rate such as ``"1/min"`` or a rate in Hz; profile: shipped id or
+    TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML;
+    build: how the runtime's kernels are compiled (``"O2"``, ``"Os"``; default: the runtime's usual build);
+    battery defaults to 2xAA alkaline when a rate is given (``"none"``: no battery life); sleep: a sleep-mode name
+    (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start.
+    """
+    analysis = _analysis(model)
+    search = None
+    if isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best":
+        search = _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model,
+                             build, sleep)
+        clock_mhz = search.clock_hz / 1e6
+    c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model,
+               build=build, sleep=sleep)
+    if search is not None:
+        c["assumptions"] = _dedupe(list(search.notes) + c["assumptions"])
+    if c["phases"] is not None:
+        phases = c["phases"]
+    else:  # no duty cycle: an empty table with the duty stage's columns
+        from .usage.lifetime import PHASE_COLUMNS
+
+        phases = pd.DataFrame(columns=PHASE_COLUMNS)
+    return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=pd.Series(c["summary"], dtype=object),
+                    layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
+                    warnings=c["warnings"], drivers=c["drivers"], clock_search=search)
+
+
+def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep):
+    """``clock_mhz="best"``: search the part's clock range with the chain (see :mod:`hardware.clock`)."""
+    from .hardware.clock import optimal_clock
+
+    part = _resolve_target(mcu, runtime, None, supply_v, build)[0]
+    objective = "average_current_a" if duty is not None or profile is not None else "energy_per_inference_j"
+    cache: dict = {}
+
+    def evaluate(clock_hz):
+        return _chain(analysis, part, runtime, clock_hz / 1e6, supply_v, duty, profile, battery, regulator,
+                      power_model, detail=False, cache=cache, build=build, sleep=sleep)["summary"]
+
+    return optimal_clock(evaluate, part, objective)
+
+
+def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
+           regulator=None, power_model=None, detail: bool = True, cache: dict | None = None, build=None,
+           sleep=None) -> dict:
+    """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
+
+    ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
+    part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v, build)
+    assumptions: list = []
+    warnings: list = list(analysis.warnings)
+    if clock_hz < 0.25 * part.max_clock_hz and part.run_fixed_current_a == 0:
+        warnings.append(f"{part.id} has no fixed (clock-independent) run current in the catalog: at "
+                        f"{clock_hz / 1e6:g} MHz static current that is not modelled may dominate, so the energy "
+                        f"per inference is optimistic")
+
+    prof = None
+    if profile is not None:
+        from .usage.profiles import load_profile
+
+        prof = load_profile(profile)
+    rate_hz = None
+    if duty is not None:
+        if isinstance(duty, (int, float)):
+            rate_hz = float(duty)
+            if not rate_hz > 0:
+                raise UserError(f"duty rate must be positive, got {duty}")
+        else:
+            from .usage.duty import parse_rate
+
+            rate_hz = parse_rate(str(duty))
+    elif prof is not None:
+        if prof.rate_hz is None:
+            raise UserError("the profile has no rate and no --duty was given; add rate = \"1/min\" or pass --duty")
+        rate_hz = prof.rate_hz
+    from .usage.supply import is_none, power_source
+
+    if battery is not None and not is_none(battery) and rate_hz is None and prof is None:
+        raise UserError("a battery life needs an inference rate: add --duty (e.g. 1/min) or --profile")
+    if prof is not None and prof.mcu and prof.mcu not in (part.id, *part.aliases):
+        warnings.append(f"profile {prof.id} was written for {prof.mcu}; this estimate uses --mcu {part.id}")
+    source = power_source(part, battery, regulator, prof, rate_hz, explicit_supply)
+    batt, reg, supply = source.battery, source.regulator, source.supply_v
+    assumptions += source.assumptions
+
+    calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
+    key = (id(analysis), part.id, rt.label, clock_hz, supply, id(calibration))
+    if cache is not None and key in cache:
+        cost, layers, total_cycles, power = cache[key]
+    else:
+        cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration,
+                                                       detail=detail)
+        if cache is not None:
+            cache[key] = (cost, layers, total_cycles, power)
+
+    s = dict(analysis.summary)
+    # the runtime decides the overheads: interpreter state in RAM, its code in flash
+    # TFLM-based runtimes: the analysis's per-model estimates (persistent allocations, kernels linked in);
+    # code generators: their catalog figures
+    tflm = rt.interpreter == "tflm"
+    ram_overhead = int(s.get("runtime_overhead_bytes", 0)) if tflm else rt.ram_overhead_bytes
+    code = int(s.get("code_bytes", 0)) if tflm else rt.flash_overhead_bytes
+    ram_needed = int(s.get("arena_bytes", 0)) + ram_overhead
+    flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + code
+    s.update({"runtime_overhead_bytes": ram_overhead, "code_bytes": code,
+              "peak_ram_bytes": ram_needed, "flash_bytes": flash_needed})
+    ram_available = part.sram_bytes  # the catalog counts TCM inside sram_bytes
+    fits_ram = ram_needed <= ram_available
+    fits_flash = True if part.flash_bytes == 0 else flash_needed <= part.flash_bytes
+    if not fits_ram:
+        warnings.append(f"does not fit RAM: needs {ram_needed / 1024:.0f} KiB (arena + {rt.id} overhead), "
+                        f"{part.id} has {ram_available / 1024:.0f} KiB")
+    if not fits_flash:
+        warnings.append(f"does not fit flash: needs {flash_needed / 1024:.0f} KiB (weights + {rt.id} code), "
+                        f"{part.id} has {part.flash_bytes / 1024:.0f} KiB")
+    if part.flash_bytes == 0:
+        assumptions.append(f"{part.id} has no on-die flash: weights stream from external flash "
+                           f"(fits_flash assumes a large enough external part)")
+    s.update({
+        "cycles": total_cycles,
+        "latency_s": cost.latency_s,
+        "energy_per_inference_j": cost.energy_j,
+        "inference_power_w": cost.current_a * supply,
+        "inference_current_a": cost.current_a,
+        "clock_hz": clock_hz,
+        "supply_v": supply,
+        "fits_ram": fits_ram,
+        "fits_flash": fits_flash,
+        "ram_available_bytes": ram_available,
+        "flash_available_bytes": part.flash_bytes,
+    })
+    from .bands import band_summary
+
+    band = band_summary(rt, part.core, cost, calibrated=calibration is not None)  # estimate_basis, *_low_*, *_high_*
+    s.update(band.summary)
+    assumptions.append(band.note)
+    if rt.version_note:
+        warnings.append(rt.version_note)
+    from .hardware.kernels import kernel_notes
+
+    assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
+    if calibration is None:  # with a calibration the measured current replaces the workload-factor estimate
+        assumptions += list(power.assumptions)
+    if int(s.get("n_unsupported", 0)):
+        warnings.append("unsupported operators are costed at zero cycles: the latency is a lower bound")
+
+    phases, battery_info, drivers = None, None, []
+    if rate_hz is not None or prof is not None:
+        from .usage.lifetime import duty_cycle
+
+        mcu_for_duty = part
+        if calibration is not None and calibration.sleep_current_a is not None:
+            mcu_for_duty = _with_measured_sleep(part, calibration.sleep_current_a)
+        from .usage.sleep import sleep_inputs
+
+        retain, retain_how, cold, sleep_notes = sleep_inputs(s, part, rt, clock_hz, prof)
+        assumptions += sleep_notes
+        duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof,
+                                 battery=batt if batt is not None else "none", regulator=reg, supply_v=supply,
+                                 retain_bytes=retain, retain_source=retain_how, cold_start=cold, sleep_mode=sleep)
+        phases = duty_result.phases if detail else None  # building the table is half a sweep row's time
+        s.update(duty_result.summary)
+        s["battery_default"] = source.default_battery
+        battery_info = duty_result.battery
+        assumptions += list(duty_result.assumptions)
+        warnings += list(duty_result.warnings)
+        drivers = list(duty_result.drivers)
+        s.update(band.duty(duty_result))  # average_current_low_a/high_a, battery_life_low_days/high_days
+
+    assumptions += list(part.assumptions)  # the part's derived figures, longest list, last
+    target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label, "build": rt.build or None,
+              "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
+              "power_model": str(power_model) if power_model is not None else None}
+    return {"target": target, "summary": s, "layers": layers, "phases": phases, "battery": battery_info,
+            "assumptions": _dedupe(assumptions), "warnings": _dedupe(warnings), "drivers": drivers}
+
+
+def _with_measured_sleep(part, sleep_current_a):
+    """The part with every sleep mode's current replaced by a measured baseline."""
+    import dataclasses
+
+    modes = tuple(dataclasses.replace(m, current_a=sleep_current_a, name=f"{m.name} (measured baseline)")
+                  for m in part.sleep_modes)
+    return dataclasses.replace(part, sleep_modes=modes)
