@@ -256,13 +256,26 @@ class EstimateBand:
         return out
 
 
-def band_summary(runtime, core: str, cost, calibrated: bool = False) -> EstimateBand:
-    """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...)."""
+@lru_cache(maxsize=None)
+def _current_band() -> tuple[float, float]:
+    return current_band()
+
+
+def band_summary(runtime, core: str, cost, calibrated: bool = False, current_measured: bool = True) -> EstimateBand:
+    """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...).
+    ``current_measured``: False for a part whose inference current is the power model's default workload factor
+    rather than its own measurement; its energy band is then widened by the power model's current band (the
+    validation rows behind the energy bands were all measured on parts with their own factor)."""
     band, fixed, note = _basis_band(runtime, core, calibrated)
     if band is None:
         return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
                              "energy_high_j": None}, note)
-    low = (cost.latency_s * band.latency_low, cost.energy_j * band.energy_low)
-    high = (cost.latency_s * band.latency_high, cost.energy_j * band.energy_high)
+    energy = (band.energy_low, band.energy_high)
+    if not (current_measured or calibrated):
+        energy = combine_bands(energy, _current_band())
+        note += (f"; energy widened to x{energy[0]:.2f}-{energy[1]:.2f} for the part's unmeasured inference current "
+                 f"(current band x{_current_band()[0]:.2f}-{_current_band()[1]:.2f})")
+    low = (cost.latency_s * band.latency_low, cost.energy_j * energy[0])
+    high = (cost.latency_s * band.latency_high, cost.energy_j * energy[1])
     return EstimateBand({**fixed, "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1],
                          "energy_high_j": high[1]}, note, low, high)

@@ -354,8 +354,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         "flash_available_bytes": part.flash_bytes,
     })
     from .bands import band_summary
+    from .hardware.power import workload_factors
 
-    band = band_summary(rt, part.core, cost, calibrated=calibration is not None)  # estimate_basis, *_low_*, *_high_*
+    band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*, *_high_*
+                        current_measured=part.id in workload_factors())
     s.update(band.summary)
     assumptions.append(band.note)
     if rt.version_note:

@@ -165,7 +165,8 @@ def test_measured_basis_where_the_table_has_the_runtime_on_the_core(test_bands, 
 
 def test_simulated_basis_uses_the_core_entry_then_the_basis_wide_one(test_bands, monkeypatch):
     _modelled("simulated", monkeypatch)
-    s = jf.estimate(KWS, "nrf52840").summary  # cortex-m4, not in the measured entries
+    # cortex-m4, not in the measured entries; a part with its own inference-current measurement (see below)
+    s = jf.estimate(KWS, "stm32l4r5", runtime="tflm-cmsis-nn@2.16").summary
     assert s["estimate_basis"] == "simulated" and _factors(s) == pytest.approx((0.7, 1.4, 0.6, 1.6))
     s = jf.estimate(KWS, "stm32h7a3", runtime="tflm-cmsis-nn").summary  # cortex-m7: basis-wide
     assert s["estimate_basis"] == "simulated" and _factors(s) == pytest.approx((0.5, 2.0, 0.4, 2.5))
@@ -328,3 +329,24 @@ def test_validate_reports_coverage(tmp_path, capsys):
 def test_combine_bands_adds_log_half_widths_in_quadrature():
     assert bands.combine_bands((0.5, 2.0), (0.5, 2.0)) == pytest.approx((2 ** -math.sqrt(2), 2 ** math.sqrt(2)))
     assert bands.combine_bands((0.8, 1.0), (1.0, 1.5)) == pytest.approx((0.8, 1.5))
+
+
+def test_a_part_without_its_own_current_measurement_gets_a_wider_energy_band():
+    # same runtime and core class: the STM32L4R5 has a measured workload factor, the nRF52840 does not
+    from joulescope_free.hardware.power import workload_factors
+
+    assert "stm32l4r5" in workload_factors() and "nrf52840" not in workload_factors()
+    kws = Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"
+    own = jf.estimate(kws, "stm32l4r5", runtime="tflm-cmsis-nn@2.16").summary
+    other = jf.estimate(kws, "nrf52840", runtime="tflm-cmsis-nn@2.16").summary
+    assert own["estimate_basis"] == other["estimate_basis"] == "simulated"
+    band = find_band("simulated", "tflm-cmsis-nn@2.16", "cortex-m4")
+    cur_lo, cur_hi = bands.current_band()
+    # log half-widths add in quadrature (hand formula of combine_bands)
+    lo = math.exp(-math.hypot(math.log(band.energy_low), math.log(cur_lo)))
+    hi = math.exp(math.hypot(math.log(band.energy_high), math.log(cur_hi)))
+    e = other["energy_per_inference_j"]
+    assert other["energy_low_j"] == pytest.approx(e * lo) and other["energy_high_j"] == pytest.approx(e * hi)
+    assert own["energy_low_j"] == pytest.approx(own["energy_per_inference_j"] * band.energy_low)
+    # latency bands are the same factors on both parts
+    assert other["latency_high_s"] / other["latency_s"] == pytest.approx(own["latency_high_s"] / own["latency_s"])
