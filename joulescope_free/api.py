@@ -47,13 +47,19 @@ SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "clock_hz", "supply_v"
 
 
 def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, battery=None, profile=None,
-          errors: str = "record") -> pd.DataFrame:
+          errors: str = "record", client=None) -> pd.DataFrame:
     """One row per combination of the given lists (each model analysed once).
 
     A combination that is invalid (a runtime that does not run on that core, a clock above the part's maximum)
-    gives a row whose ``error`` column says why, unless ``errors="raise"``.
+    gives a row whose ``error`` column says why, unless ``errors="raise"``. ``client``: a
+    ``dask.distributed.Client`` (``[dask]`` extra): each model is analysed, and its rows computed, on the cluster.
     """
     model_list = _as_list(models)
+    if client is not None:
+        from .sweep import sweep_on_cluster
+
+        return sweep_on_cluster(model_list, client, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz,
+                                supply_v=supply_v, duty=duty, battery=battery, profile=profile, errors=errors)
     analyses = {i: _analysis(m) for i, m in enumerate(model_list)}
     rows, cache = [], {}
     for (mi, m), part, rt, clk, sv, dt, bt, pf in itertools.product(

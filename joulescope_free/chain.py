@@ -308,7 +308,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     assumptions += source.assumptions
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
-    key = (id(analysis), part.id, rt.label, clock_hz, supply, id(calibration))
+    key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration))
     if cache is not None and key in cache:
         cost, layers, total_cycles, power = cache[key]
     else:

@@ -282,6 +282,74 @@ def profiles(
     _emit_json(_function(to_json)(items)) if as_json else _function(render)(items)
 
 
+# --------------------------------------------------------------------------------------------- sweep
+def _split(values) -> list | None:
+    """``--mcu a,b --mcu c`` -> [a, b, c]; no flag -> None (the API's default)."""
+    out = [v.strip() for value in values or [] for v in str(value).split(",") if v.strip()]
+    return out or None
+
+
+@app.command()
+def sweep(
+    models: List[Path] = typer.Argument(..., help=".tflite files and folders (searched for *.tflite at any depth)."),
+    mcu: List[str] = typer.Option(..., "--mcu", help="MCU ids, comma-separated or the flag repeated."),
+    output: Path = typer.Option(..., "-o", "--output", help="The table to write: .csv, or .parquet (parquet extra)."),
+    runtime: List[str] = typer.Option([], "--runtime", help="Runtime ids (default: each part's)."),
+    clock_mhz: List[str] = typer.Option([], "--clock-mhz", help="Clocks in MHz (default: each part's)."),
+    supply_v: List[str] = typer.Option([], "--supply-v", help="Supply voltages in V."),
+    duty: List[str] = typer.Option([], "--duty", help="Inference rates, e.g. 1/s,1/min,'every 10 min'."),
+    battery: List[str] = typer.Option([], "--battery", help="Battery ids (default with a rate: 2xaa-alkaline)."),
+    profile: List[str] = typer.Option([], "--profile", help="Duty profile ids or TOML files."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", help="Processes analysing models (default: the CPU count)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a Dask scheduler, e.g. "
+                                            "tcp://10.0.0.5:8786 (dask extra): models and row blocks run there."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Analyse every model again (the cache is by file hash "
+                                  "in ~/.cache/joulescope_free or $JOULESCOPE_FREE_CACHE)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing OUTPUT."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+):
+    """Every combination of models x MCUs x clocks x rates x batteries as one table (one row each; a model that
+    cannot be read gives one error row, an impossible combination a row whose `error` says why)."""
+    from .report.export import refuse_overwrite
+    from .sweep import AnalysisCache, sweep_models, write_table
+
+    if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+        raise UserError(f"-o {output}: give a file name ending in .csv or .parquet")
+    refuse_overwrite(output, force)
+    client = None
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise UserError("--scheduler needs Dask: pip install 'joulescope-free[dask]'") from None
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as exc:
+            raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    lists = {name: _split(value) for name, value in (("runtime", runtime), ("clock_mhz", clock_mhz),
+                                                     ("supply_v", supply_v), ("duty", duty),
+                                                     ("battery", battery), ("profile", profile))}
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True, disable=quiet or not sys.stderr.isatty()) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def progress(advance, total):
+            bar.update(task, advance=advance, total=total)
+
+        try:
+            frame = sweep_models(models, _split(mcu), cache=None if no_cache else AnalysisCache(), jobs=jobs,
+                                 client=client, progress=progress, **lists)
+        finally:
+            if client is not None:
+                client.close()
+    write_table(frame, output)
+    failed = int(frame["error"].notna().sum())
+    typer.echo(f"wrote {output}: {len(frame)} rows, {frame['model_path'].nunique()} models, "
+               f"{failed} rows with an error")
+
+
 # --------------------------------------------------------------------------------------------- validate
 @app.command()
 def validate(

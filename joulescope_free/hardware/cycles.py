@@ -11,8 +11,8 @@ For each operator, on the runtime's reference core (a Cortex-M4 with DSP instruc
 
 The compute part is scaled by the core class's ``speed``. Where the runtime dispatches to a kernel library simulated
 for the core (``power_models/kernels``, see :mod:`.kernels`), a layer that library has a kernel for costs the
-simulated kernel's cycles instead (times the runtime's ratio to that library for closed runtimes), plus the
-dispatch overhead. Memory: weights live in flash; every weight byte that
+simulated kernel's cycles instead (times the core class's measured timing factor, and for closed runtimes their
+ratio to that library), plus the dispatch overhead. Memory: weights live in flash; every weight byte that
 must come from flash costs ``wait_states(clock) / flash_line_bytes`` cycles (one access of ``ws`` wait states brings
 a line in). A layer whose weights fit the data cache reads them once; otherwise the kernel streams them
 ``traffic_per_mac`` times per MAC (twice-reused by CMSIS-NN-style 2-pixel convolution kernels, once by FC).
@@ -131,11 +131,10 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
         cyc += np.where(kind == name, cost, 0.0)
     cyc += c["layer_overhead_cycles"]
     compute = cyc * core.speed
-    if (runtime.kernels or runtime.kernels_by_core) and a.shapes is not None:  # kernels simulated for this core replace the per-MAC guesses
-        sim_core = kernel_core(runtime, core)
-        if sim_core:
-            sim, covered = simulated_cycles(a.shapes, runtime, sim_core, core.id, core.timing_factor)
-            compute = np.where(covered, sim + c["layer_overhead_cycles"] * core.speed, compute)
+    sim_core = kernel_core(runtime, core) if a.shapes is not None else ""
+    if sim_core:  # kernels simulated for this core (or its stand-in) replace the per-MAC estimates
+        sim, covered = simulated_cycles(a.shapes, runtime, sim_core, core.id, core.timing_factor)
+        compute = np.where(covered, sim + c["layer_overhead_cycles"] * core.speed, compute)
 
     memory = np.zeros(len(kind))
     if mcu is not None and clock_hz:

@@ -9,12 +9,15 @@ its output against numpy and fits, per (library, kernel variant, core, build), a
 
 with the features of :func:`shape_features` (the same function computes them for the grid and for a model's
 layers, so the fit and the cycle model agree). Cycles are core clock cycles with zero-wait-state memory; the cycle
-model adds flash wait states for weights on top.
+model adds the memory system on top (flash wait states for weights, code-fetch stalls on parts without an
+instruction cache) and a core class's measured ``timing_factor`` where the calibration table pins it.
 
-A runtime version names the library it dispatches to (``kernels = "cmsis-nn-v7.0.0"``) and its usual build
-(``build = "O2"``); :func:`variant_of` picks the kernel the library's own wrapper would call for a layer
-(``arm_convolve_wrapper_s8``, ``arm_depthwise_conv_wrapper_s8``), falling back to the generic kernel where a
-specialised one was not simulated.
+A runtime version names the library it dispatches to (``kernels = "cmsis-nn-v7.0.0"``, per core where it differs)
+and its usual build (``build = "O2"``); :func:`variant_of` picks the kernel the library's own wrapper would call for
+a layer (``arm_convolve_wrapper_s8``, ``arm_depthwise_conv_wrapper_s8``, ESP-NN's dispatch), the runtime's
+``kernel_overrides`` replace that choice where its own glue called another kernel, and a specialised kernel that
+was not simulated falls back to the generic one. Closed runtimes are ``kernel_ratios`` per kernel kind times a
+simulated baseline library (their code is not available to simulate).
 """
 from __future__ import annotations
 

@@ -1,9 +1,13 @@
 """Runtime catalog: one TOML per inference runtime in ``power_models/runtimes/``, plus core classes in
 ``power_models/cores/``.
 
-A runtime's cost coefficients are cycles on the *reference core* (a Cortex-M4 with the DSP extension, whose
-coefficients the MLPerf Tiny measurements pin down); a core class scales them (``speed``) and says how wide its
-SIMD is, how dearly it pays for float32 and int16, and how many bytes one flash access brings in.
+A runtime version names the kernel library it dispatches to (``kernels``, simulated per core in
+``power_models/kernels/``, see :mod:`.kernels`) and the build of those kernels (``build``, ``--build`` changes it);
+a closed runtime adds its ``*_ratio`` figures (cost per kernel kind relative to that library) and per-core
+``core_factors``. Its per-MAC coefficients are cycles on the *reference core* (a Cortex-M4 with the DSP extension)
+for the layers and cores no table covers; a core class scales those (``speed``), says how wide its SIMD is, how
+dearly it pays for float32 and int16, how many bytes one flash access brings in, which simulated core stands in
+for it (``kernel_proxy``) and how far real cycles were measured from the simulated ones (``kernel_timing_factor``).
 Runtime versions: ``x-cube-ai@8.1``; without a version the newest (``default_version``) is used.
 """
 from __future__ import annotations
@@ -54,6 +58,7 @@ class CoreClass:
     flash_line_bytes: int         # bytes one flash (or cache-line) access brings in
     kernel_proxy: str = ""        # the simulated core whose kernel tables stand in where this one has none
     timing_factor: float = 1.0    # real cycles / simulated kernel cycles, where the calibration table measures it
+    max_clock_hz: float = 0.0     # fastest clock a shipping part of this class reaches (0: not stated)
     assumptions: tuple = ()
     provenance: dict = field(default_factory=dict)
 
@@ -128,6 +133,7 @@ def load_core(core_id: str) -> CoreClass:
         float32_factor=figs["float32_factor"], int16_factor=figs["int16_factor"],
         flash_line_bytes=int(figs["flash_line_bytes"]), kernel_proxy=str(raw.get("kernel_proxy", "")),
         timing_factor=figs.get("kernel_timing_factor", 1.0),
+        max_clock_hz=figs.get("max_clock_hz", 0.0),
         assumptions=notes, provenance=prov,
     )
 
@@ -197,7 +203,8 @@ def _runtime_versions(runtime_id: str) -> dict:
             source=raw.get("source", ""), notes=raw.get("notes", ""), vendors=tuple(raw.get("vendors", ())),
             interpreter=raw.get("interpreter", ""), kernels=kernels, build=build, kernel_ratios=ratios,
             core_factors=core_factors, kernels_by_core=kernels_by_core,
-            kernel_overrides=dict(table.get("kernel_overrides", raw.get("kernel_overrides", {}))),            assumptions=assumptions, provenance=prov,
+            kernel_overrides=dict(table.get("kernel_overrides", raw.get("kernel_overrides", {}))),
+            assumptions=assumptions, provenance=prov,
         )
     return out
 
