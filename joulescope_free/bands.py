@@ -2,9 +2,10 @@
 
 Every estimate has a *basis* (``calibrated``, ``measured``, ``simulated``, ``extrapolated``: :func:`estimate_basis`)
 and a band of multipliers on its latency and energy from power_models/error_bands.toml (:func:`find_band`: the
-entry naming the runtime version and core, else the basis-wide one). :func:`band_from_ratios` makes a band from
-validation ratios measured / predicted and :func:`write_bands` writes the file (``benchmarks/accuracy.py
---write-bands``). The chain calls :func:`band_summary`; ``validation.band_coverage`` checks the bands on a table.
+entry naming the runtime version and core, else the basis-wide one); an estimate with nothing measured or
+simulated on its own core class behind it (:func:`no_data_reason`) gets the widest band (:func:`widest_band`).
+:func:`band_from_ratios` makes a band from validation ratios measured / predicted and :func:`write_bands` writes
+the file (``benchmarks/accuracy.py --write-bands``). The chain calls :func:`band_summary`; ``validation.band_coverage`` checks the bands on a table.
 README "Error bands".
 """
 from __future__ import annotations
@@ -57,7 +58,7 @@ def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) 
     non-finite ratios are ignored; fewer than two usable ratios need a ``floor``, which is then returned
     (stretched to hold them).
     """
-    from scipy import stats
+    from scipy.special import stdtrit  # the t quantile of scipy.stats.t.ppf, without importing scipy.stats (cold start)
 
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must be between 0 and 1, got {coverage}")
@@ -66,7 +67,7 @@ def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) 
     n = logs.size
     if n >= 2:
         upper = (1 + coverage) / 2
-        half = stats.t.ppf(upper, n - 1) * float(np.std(logs, ddof=1)) * math.sqrt(1 + 1 / n)
+        half = float(stdtrit(n - 1, upper)) * float(np.std(logs, ddof=1)) * math.sqrt(1 + 1 / n)
         q_lo, q_hi = np.quantile(logs, [1 - upper, upper])
         lo, hi = min(logs.mean() - half, q_lo), max(logs.mean() + half, q_hi)
     elif floor is None:
@@ -201,24 +202,64 @@ def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, s
     return "extrapolated", f"{unmeasured} and has no simulated kernels: the cycle model's per-MAC estimates"
 
 
+def no_data_reason(runtime, core: str) -> str:
+    """Why nothing measured or simulated for this very core class stands behind ``runtime`` on ``core`` ('' when
+    something does): no kernel table for the core or a stand-in, a stand-in core's tables, or a closed runtime never
+    measured on this core class. Such an estimate gets the widest band (:func:`widest_band`), never a refusal."""
+    from .hardware.kernels import kernel_core
+    from .hardware.runtimes import load_core
+
+    core_class = load_core(core)
+    table_core = kernel_core(runtime, core_class)
+    if not table_core:
+        return f"no kernel table of {runtime.label} for {core} or a stand-in core"
+    if table_core != core:
+        return f"{runtime.kernels_for(core)} kernels simulated only for {table_core}, standing in for {core}"
+    if runtime.kernel_ratios and core not in runtime.core_factors:
+        return f"{runtime.label} (closed) was never measured on {core}"
+    return ""
+
+
+def widest_band(path=None) -> Band | None:
+    """The envelope of every band in the file (lowest low, highest high factors): the band of an estimate with no
+    data behind it for its core class."""
+    entries = _bands(str(path) if path else None)
+    if not entries:
+        return None
+    lows = {k: min(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("low")}
+    highs = {k: max(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("high")}
+    return Band(basis="extrapolated", coverage=entries[0].coverage, **lows, **highs,
+                notes=("envelope of every band in " + BANDS_FILE,) * 4,
+                placeholder=any(b.placeholder for b in entries))
+
+
 _BASIS_CACHE: dict = {}
 _DUTY_KEYS = (("average_current_a", "average_current_low_a", "average_current_high_a"),
               ("battery_life_days", "battery_life_low_days", "battery_life_high_days"))
 
 
-def _basis_band(runtime, core: str, calibrated: bool) -> tuple:
+def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "") -> tuple:
     """(Band or None, the summary keys that do not depend on the estimate, the assumption line), once per
-    runtime, core and calibration."""
-    key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated)
+    runtime, core, calibration and ``unknown_target`` (why the target itself is unknown, e.g. a typical part above
+    its own clock: the widest band, basis extrapolated)."""
+    key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated, unknown_target)
     if key not in _BASIS_CACHE:
         basis, why = estimate_basis(runtime, core, calibrated)
+        if unknown_target and not calibrated:
+            basis = "extrapolated"
         band = find_band(basis, runtime.label, core)
+        no_data = no_data_reason(runtime, core) if basis == "extrapolated" else ""
+        no_data = "; ".join(x for x in (no_data, unknown_target if not calibrated else "") if x)
+        if no_data:
+            band, why = widest_band(), f"{why}; {no_data}: the widest band"
         fixed = {"estimate_basis": basis, "estimate_basis_note": why, "band_interval": None, "band_validated": None}
         if band is None:
             note = f"no error band: {BANDS_FILE} has no entry for basis {basis} ({why})"
         else:
             fixed.update(band_interval=band.coverage, band_validated=not band.placeholder)
             scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
+            if no_data:
+                scope = f"any estimate: the envelope of every band (no data for {runtime.label} on {core})"
             validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
                 f"from the validation of {scope}"
             note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency "
@@ -261,12 +302,14 @@ def _current_band() -> tuple[float, float]:
     return current_band()
 
 
-def band_summary(runtime, core: str, cost, calibrated: bool = False, current_measured: bool = True) -> EstimateBand:
+def band_summary(runtime, core: str, cost, calibrated: bool = False, current_measured: bool = True,
+                 unknown_target: str = "") -> EstimateBand:
     """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...).
     ``current_measured``: False for a part whose inference current is the power model's default workload factor
     rather than its own measurement; its energy band is then widened by the power model's current band (the
-    validation rows behind the energy bands were all measured on parts with their own factor)."""
-    band, fixed, note = _basis_band(runtime, core, calibrated)
+    validation rows behind the energy bands were all measured on parts with their own factor). ``unknown_target``:
+    why the target's memory system is unknown (a typical part above its own clock): the widest band."""
+    band, fixed, note = _basis_band(runtime, core, calibrated, unknown_target)
     if band is None:
         return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
                              "energy_high_j": None}, note)

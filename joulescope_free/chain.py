@@ -54,20 +54,18 @@ def _cached_analysis(key, given_path: str):
 
 # ------------------------------------------------------------------------------------------------ target
 def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
-    from .hardware.catalog import Mcu, load_mcu
+    from .hardware.catalog import Mcu, clock_limit, load_mcu
     from .hardware.runtimes import Runtime, load_core, load_runtime, with_build
 
     part = mcu if isinstance(mcu, Mcu) else load_mcu(str(mcu))
     rt = runtime if isinstance(runtime, Runtime) else load_runtime(runtime or part.default_runtime)
     if rt.cores and part.core not in rt.cores:
-        from .hardware.runtimes import list_runtimes
-
-        fitting = [r.id for r in list_runtimes() if part.core in r.cores]
         raise UserError(f"runtime '{rt.id}' does not run on {part.core} ({part.id}); "
-                        f"runtimes for {part.core}: {', '.join(fitting) or 'none'}")
+                        f"runtimes for {part.id}: {', '.join(_runtimes_for(part)) or 'none'}")
     if rt.vendors and not part.typical and part.vendor not in rt.vendors:
         raise UserError(f"runtime '{rt.id}' runs only on {', '.join(rt.vendors)} parts, not on {part.id} "
-                        f"({part.vendor}); its default runtime is {part.default_runtime}")
+                        f"({part.vendor}); runtimes for {part.id}: {', '.join(_runtimes_for(part))} "
+                        f"(default {part.default_runtime})")
     core = load_core(part.core)
     if build is not None:
         rt = with_build(rt, build, core)
@@ -80,9 +78,10 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
             raise UserError(f"--clock-mhz must be a number of MHz or 'best', not '{clock_mhz}'") from None
         if not clock_hz > 0 or math.isinf(clock_hz):
             raise UserError(f"clock must be positive, got {clock_mhz} MHz")
-        if clock_hz > part.max_clock_hz * (1 + 1e-9):
-            raise UserError(f"clock {clock_hz / 1e6:g} MHz is above the {part.id} maximum of "
-                            f"{part.max_clock_hz / 1e6:g} MHz; use --clock-mhz up to {part.max_clock_hz / 1e6:g}")
+        limit_hz, limit_what = clock_limit(part, core)  # a generic core id: any clock a shipping part reaches
+        if clock_hz > limit_hz * (1 + 1e-9):
+            raise UserError(f"clock {clock_hz / 1e6:g} MHz is above {limit_what} of {limit_hz / 1e6:g} MHz; "
+                            f"use --clock-mhz up to {limit_hz / 1e6:g}")
         if part.fixed_clock and abs(clock_hz - part.max_clock_hz) > 1e-9 * part.max_clock_hz:
             raise UserError(f"the {part.id} core runs at {part.max_clock_hz / 1e6:g} MHz only; leave out "
                             f"--clock-mhz or give {part.max_clock_hz / 1e6:g}")
@@ -96,6 +95,57 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
             raise UserError(f"supply {supply_v:g} V is outside the {part.id} range {lo:g}-{hi:g} V; "
                             f"use --supply-v between {lo:g} and {hi:g}")
     return part, rt, core, clock_hz, supply_v
+
+
+def band_context(part, clock_hz: float) -> dict:
+    """The part-dependent inputs of :func:`bands.band_summary`: whether the part's inference current is its own
+    measurement (not on another supply path than the measured one), and why the target itself is unknown (a typical
+    part above its own clock: its memory system is then a guess)."""
+    from .hardware.power import workload_factors
+
+    above = part.typical and clock_hz > part.max_clock_hz * (1 + 1e-9)
+    return {"current_measured": part.id in workload_factors() and not part.off_usual_path,
+            "unknown_target": f"typical {part.id} above its {part.max_clock_hz / 1e6:g} MHz" if above else ""}
+
+
+def _runtimes_for(part) -> list:
+    """Ids of the runtimes that run on ``part`` (its core class and, for vendor runtimes, its vendor)."""
+    from .hardware.runtimes import list_runtimes
+
+    return [r.id for r in list_runtimes() if (not r.cores or part.core in r.cores)
+            and (not r.vendors or part.typical or part.vendor in r.vendors)]
+
+
+def _other_releases(analysis, part, rt, core, clock_hz) -> str:
+    """With no release asked for: the release used and what the runtime's other releases would give (latency on
+    this model and target), the estimated-only ones marked."""
+    from .hardware.cycles import cycle_arrays, total_cycles
+    from .hardware.runtimes import load_runtime
+
+    if len(rt.versions) < 2:
+        return ""
+
+    def latency(r):
+        return total_cycles(*cycle_arrays(_layer_arrays(analysis), r, core, part, clock_hz), r, core) / clock_hz
+
+    base = latency(rt)
+    others = []
+    for version in rt.versions:
+        if version != rt.version:
+            other = load_runtime(f"{rt.id}@{version}")
+            tag = "" if _has_measurements(other) else ", estimated only"
+            others.append(f"{version} {latency(other) * 1e3:.3g} ms (x{latency(other) / base:.2f}{tag})")
+    return (f"no {rt.id} release given: {rt.version}, the newest whose costs are fitted to measurements or "
+            f"simulated; the other releases on this model and target: {'; '.join(others)} (choose one with "
+            f"--runtime {rt.id}@VERSION)")
+
+
+def _has_measurements(rt) -> bool:
+    """Whether a runtime version's costs rest on data: fitted to measurements, or simulated kernels of an open
+    runtime (not a closed runtime's ratios that are only derived from another release)."""
+    key = "conv_ratio" if rt.kernel_ratios else "conv_cycles_per_mac"
+    fitted = rt.provenance.get(key, ("", ""))[1].startswith("fitted")
+    return fitted or bool((rt.kernels or rt.kernels_by_core) and not rt.kernel_ratios)
 
 
 # ------------------------------------------------------------------------------------------------ inference
@@ -216,7 +266,8 @@ def _dedupe(lines: Iterable[str]) -> list:
 
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
-             regulator=None, power_model=None, build: str | None = None, sleep: str | None = None) -> Estimate:
+             regulator=None, power_model=None, build: str | None = None, sleep: str | None = None,
+             supply_path: str | None = None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
 
     model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
@@ -226,9 +277,15 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     TOML path; battery: id such as ``"cr2032"``/``"2xaa-alkaline"`` or a dict; power_model: ``energy calibrate`` TOML;
     build: how the runtime's kernels are compiled (``"O2"``, ``"Os"``; default: the runtime's usual build);
     battery defaults to 2xAA alkaline when a rate is given (``"none"``: no battery life); sleep: a sleep-mode name
-    (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start.
+    (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start; supply_path: how VDD
+    reaches the core (``"ldo"``, ``"smps"``, ``"dcdc"``; default: the part's usual one, or the one its board
+    name implies, e.g. NUCLEO-L4R5ZI-P: smps).
     """
     analysis = _analysis(model)
+    if supply_path is not None:
+        from .hardware.catalog import load_mcu
+
+        mcu = load_mcu(mcu, supply_path=supply_path)
     search = None
     if isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best":
         search = _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model,
@@ -271,7 +328,9 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
     part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v, build)
-    assumptions: list = []
+    from .hardware.catalog import above_typical_clock_note
+
+    assumptions: list = [above_typical_clock_note(part, clock_hz)]
     warnings: list = list(analysis.warnings)
     if clock_hz < 0.25 * part.max_clock_hz and part.run_fixed_current_a == 0:
         warnings.append(f"{part.id} has no fixed (clock-independent) run current in the catalog: at "
@@ -324,6 +383,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     tflm = rt.interpreter == "tflm"
     ram_overhead = int(s.get("runtime_overhead_bytes", 0)) if tflm else rt.ram_overhead_bytes
     code = int(s.get("code_bytes", 0)) if tflm else rt.flash_overhead_bytes
+    if rt.arena_ratio != 1.0:  # a runtime with its own memory plan (in-place kernels): a share of TFLM's arena
+        s["arena_bytes"] = int(round(int(s.get("arena_bytes", 0)) * rt.arena_ratio))
+        assumptions.append(f"{rt.label}: tensor arena = the TFLM-planned arena x {rt.arena_ratio:.3g} "
+                           f"({rt.provenance['arena_ratio'][1]})")
     ram_needed = int(s.get("arena_bytes", 0)) + ram_overhead
     flash_needed = int(s.get("weights_bytes", 0)) + int(s.get("graph_bytes", 0)) + code
     s.update({"runtime_overhead_bytes": ram_overhead, "code_bytes": code,
@@ -354,14 +417,15 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         "flash_available_bytes": part.flash_bytes,
     })
     from .bands import band_summary
-    from .hardware.power import workload_factors
 
     band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*, *_high_*
-                        current_measured=part.id in workload_factors())
+                        **band_context(part, clock_hz))
     s.update(band.summary)
     assumptions.append(band.note)
     if rt.version_note:
         warnings.append(rt.version_note)
+    if detail and (runtime is None or (isinstance(runtime, str) and "@" not in runtime)):
+        assumptions.append(_other_releases(analysis, part, rt, core, clock_hz))
     from .hardware.kernels import kernel_notes
 
     assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
@@ -395,10 +459,11 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     assumptions += list(part.assumptions)  # the part's derived figures, longest list, last
     target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label, "build": rt.build or None,
-              "clock_hz": clock_hz, "supply_v": supply, "typical_part": part.typical,
+              "clock_hz": clock_hz, "supply_v": supply, "supply_path": part.regulator, "typical_part": part.typical,
               "power_model": str(power_model) if power_model is not None else None}
     return {"target": target, "summary": s, "layers": layers, "phases": phases, "battery": battery_info,
-            "assumptions": _dedupe(assumptions), "warnings": _dedupe(warnings), "drivers": drivers}
+            "assumptions": _dedupe(assumptions), "warnings": _dedupe(warnings), "drivers": drivers,
+            "cost": cost, "band": band}  # the inference and its band, for the vectorised sweep (sweeps._Blocks)
 
 
 def _with_measured_sleep(part, sleep_current_a):

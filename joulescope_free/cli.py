@@ -22,6 +22,7 @@ Examples:
   energy estimate model.tflite --mcu stm32l4r5 --duty 1/min --clock-mhz best
   energy compare model.tflite --mcu nrf52840,stm32l4r5,esp32s3 --duty 1/s --battery 2xaa-alkaline
   energy report model.tflite --mcu nrf52840 --mcu stm32u585 --duty 1/min --battery cr2032 -o review.html
+  energy sweep models/ --mcu nrf52840,stm32l4r5 --clock-mhz 32,64 --duty 1/min,1/h --battery cr2032 -o rows.csv
   energy measure trace.jls --plot trace.png
   energy calibrate trace.jls --model model.tflite --mcu nrf52840 -o board.toml
   energy mcus | energy runtimes | energy profiles | energy batteries | energy validate
@@ -97,6 +98,7 @@ BATTERY_OPTION = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 o
 REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between battery and MCU: none, ldo, buck or a part such as tps63900 (default: the profile's, else none).")
 SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy mcus ID`); default: the cheaper of keeping the state and a cold start.")
 POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
+SUPPLY_PATH_OPTION = typer.Option(None, "--supply-path", help="How VDD reaches the core: ldo, smps or dcdc (default: the part's usual one, or the one its board implies, e.g. NUCLEO-L4R5ZI-P: smps).")
 
 
 @app.command()
@@ -113,6 +115,7 @@ def estimate(
     regulator: Optional[str] = REGULATOR_OPTION,
     sleep: Optional[str] = SLEEP_OPTION,
     power_model: Optional[Path] = POWER_MODEL_OPTION,
+    supply_path: Optional[str] = SUPPLY_PATH_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
@@ -120,7 +123,6 @@ def estimate(
 ):
     """Latency, energy per inference, RAM fit and (with --duty/--profile) battery life on a named MCU."""
     from .api import estimate as run_estimate
-    from .report.estimate import render_estimate
     from .report.export import refuse_overwrite
 
     if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
@@ -130,6 +132,7 @@ def estimate(
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
         profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
+        supply_path=supply_path,
     )
     if xlsx is not None:
         result.to_excel(xlsx)
@@ -140,6 +143,8 @@ def estimate(
     if as_json:
         _emit_json(result.to_json())
     else:
+        from .report.estimate import render_estimate  # rich tables: not imported for --json (cold start)
+
         render_estimate(result)
         if result.clock_search is not None:
             from .report.compare import render_clock_search
@@ -153,7 +158,8 @@ TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Opti
                   ("supply_v", Optional[float], SUPPLY_OPTION), ("duty", Optional[str], DUTY_OPTION),
                   ("profile", Optional[str], PROFILE_OPTION), ("battery", Optional[str], BATTERY_OPTION),
                   ("regulator", Optional[str], REGULATOR_OPTION), ("build", Optional[str], BUILD_OPTION),
-                  ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION))
+                  ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION),
+                  ("supply_path", Optional[str], SUPPLY_PATH_OPTION))
 
 
 def _with_target_options(command):
@@ -311,11 +317,15 @@ def sweep(
     """Every combination of models x MCUs x clocks x rates x batteries as one table (one row each; a model that
     cannot be read gives one error row, an impossible combination a row whose `error` says why)."""
     from .report.export import refuse_overwrite
-    from .sweep import AnalysisCache, sweep_models, write_table
+    from .sweeps import AnalysisCache, check_names, sweep_models, write_table
 
     if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
         raise UserError(f"-o {output}: give a file name ending in .csv or .parquet")
     refuse_overwrite(output, force)
+    lists = {name: _split(value) for name, value in (("runtime", runtime), ("clock_mhz", clock_mhz),
+                                                     ("supply_v", supply_v), ("duty", duty),
+                                                     ("battery", battery), ("profile", profile))}
+    check_names(_split(mcu), lists["runtime"], lists["duty"], lists["battery"], lists["profile"])
     client = None
     if scheduler is not None:
         try:
@@ -326,9 +336,6 @@ def sweep(
             client = Client(scheduler, timeout=10)
         except OSError as exc:
             raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    lists = {name: _split(value) for name, value in (("runtime", runtime), ("clock_mhz", clock_mhz),
-                                                     ("supply_v", supply_v), ("duty", duty),
-                                                     ("battery", battery), ("profile", profile))}
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),

@@ -255,7 +255,7 @@ def test_lookup_is_cached_and_sorted():
 
 
 @pytest.mark.parametrize("spec, near", [("stm32l4r6", "stm32l4r5"), ("nrf52480", "nrf52840"),
-                                        ("esp32s2", "esp32s3"), ("cortexm3", "cortex-m33"), ("apolo3", "apollo3")])
+                                        ("esp32s2", "esp32s3"), ("cortexm333", "cortex-m33"), ("apolo3", "apollo3")])
 def test_unknown_id_suggests_closest(spec, near):
     with pytest.raises(UserError) as exc:
         load_mcu(spec)

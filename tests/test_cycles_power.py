@@ -152,9 +152,11 @@ def test_parts_without_a_measurement_say_so():
     assert not any("no inference measurement" in a for a in measured.assumptions)
 
 
-def test_runtime_versions_differ_and_default_to_newest():
+def test_runtime_versions_differ_and_default_to_the_newest_with_measurements():
+    # no release given: the newest one whose costs are fitted to measurements (8.1), not the estimated-only 9.0
     newest = load_runtime("x-cube-ai")
-    assert newest.version == "9.0" and newest.versions[-1] == "9.0"
+    assert newest.version == "8.1" and newest.versions[-1] == "9.0"
+    assert load_runtime("x-cube-ai@9").version == "9.0"  # chosen when asked for
     assert load_runtime("x-cube-ai@8.1.0").version == "8.1"
     # a release the catalog does not characterise is estimated with the nearest older one, and says so
     later = load_runtime("x-cube-ai@10.2")

@@ -7,6 +7,11 @@ Contract used by the cycle, power and duty models (do not rename fields). Conven
 * run current ``I(f) = run_fixed_current_a + run_current_per_hz_a * f`` [A], f = core clock [Hz];
 * ``sram_bytes`` is all on-chip SRAM the application can use, TCM included; ``tcm_bytes`` is the TCM part of it;
 * ``sleep_modes`` are ordered lowest current first; ``retains_ram_bytes`` = SRAM kept (0 = reload after wake);
+* ``[run] inference_factor`` (optional): inference current over the run figure where the part's own datasheet says
+  it (a run figure that is already a busy or SIMD workload); otherwise the power model's measured workload factor;
+* ``[[supply_path]]`` tables give the run figures of the part's other supply paths (a part with an LDO and an SMPS
+  or DC/DC): ``regulator``, the three ``[run]`` figures, optional ``boards`` whose name implies that path
+  (NUCLEO-L4R5ZI-P -> smps); the top-level ``regulator`` and ``[run]`` are the part's usual path (the default);
 * every number in a file is a figure ``{ value = X, source|derived|measured = "..." }``; each ``derived`` figure
   becomes one line of :attr:`Mcu.assumptions`, each distinct ``source`` text one entry of :attr:`Mcu.sources`.
 """
@@ -21,13 +26,13 @@ from ..datafile import as_figure, load_toml
 from ..errors import UserError, closest
 from ..paths import data_dir
 
-CORE_CLASSES = ("cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "cortex-m85", "riscv32",
-                "xtensa-lx6", "xtensa-lx7", "cortex-a72", "cortex-a15")
+CORE_CLASSES = ("cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m23", "cortex-m4", "cortex-m7", "cortex-m33",
+                "cortex-m55", "cortex-m85", "riscv32", "xtensa-lx6", "xtensa-lx7", "cortex-a72", "cortex-a15")
 ISA_EXTENSIONS = ("dsp", "fpu", "helium", "rvp", "simd128", "neon")
 REGULATORS = ("ldo", "smps", "dcdc")
 FLASH_KINDS = ("internal", "external-qspi", "mram", "sd")
 RUNTIME_IDS = ("tflm", "tflm-cmsis-nn", "x-cube-ai", "microtvm", "microtvm-cmsis-nn", "plumerai", "bosch-hale",
-               "esp-nn", "nmsis-nn", "tflite")
+               "esp-nn", "nmsis-nn", "tflite", "edge-impulse", "tinyengine", "microtvm-untuned")
 
 
 @dataclass(frozen=True)
@@ -41,12 +46,23 @@ class SleepMode:
 
 
 @dataclass(frozen=True)
+class SupplyPath:
+    """Run figures of one supply path of a part (how VDD reaches the core): the ``[run]`` figures under it."""
+
+    regulator: str                 # ldo | smps | dcdc
+    run_current_per_hz_a: float
+    run_fixed_current_a: float
+    run_reference_v: float
+    boards: tuple = ()             # boards whose name implies this path
+    condition: str = ""
+
+
+@dataclass(frozen=True)
 class Mcu:
     id: str
     name: str
     vendor: str
-    core: str                      # core class id: cortex-m0plus, cortex-m4, cortex-m7, cortex-m33, cortex-m55,
-                                   # cortex-m85, riscv32, xtensa-lx6, xtensa-lx7, cortex-a72, cortex-a15
+    core: str                      # core class id: one of CORE_CLASSES
     isa: tuple                     # ("dsp", "fpu", "helium", "rvp", "simd128", "neon", ...)
     typical: bool                  # a generic core entry standing for a typical part
     default_runtime: str
@@ -78,6 +94,16 @@ class Mcu:
     run_condition: str = ""        # workload, code location, regulator of the run figures
     typical_of: tuple = ()         # for typical entries: the catalog parts their figures summarise
     fixed_clock: bool = False      # the core runs at max_clock_hz only (no other clock can be chosen)
+    supply_paths: tuple = ()       # of SupplyPath: the part's other supply paths (the fields above are the usual one)
+    supply_path_note: str = ""     # how the supply path in use was chosen (set by :func:`with_supply_path`)
+    usual_regulator: str = ""      # set when another supply path replaced the part's usual one
+    inference_factor: float = 0.0  # the part's own inference-over-run current ratio ([run] inference_factor; 0: the
+                                   # power model's workload factor of the measured parts)
+
+    @property
+    def off_usual_path(self) -> bool:
+        """True when the run figures are another supply path's, not those the part was measured/listed with."""
+        return bool(self.usual_regulator) and self.usual_regulator != self.regulator
 
     def wait_states(self, clock_hz: float) -> int:
         for max_hz, ws in self.flash_wait_states:
@@ -133,6 +159,8 @@ _TOP_PLAIN = {  # key -> (type, required)
     "typical_of": (list, False), "fixed_clock": (bool, False),
 }
 _SLEEP_OPTIONAL = {"wakeup_energy_j"}
+#: spellings of a supply path a user may type -> the catalog's regulator names
+PATH_SPELLINGS = {"ldo": "ldo", "smps": "smps", "dcdc": "dcdc", "dc-dc": "dcdc", "buck": "dcdc"}
 
 
 def _fail(path: Path, key: str, problem: str) -> UserError:
@@ -205,7 +233,7 @@ def mcu_from_toml(path) -> Mcu:
             continue
         if not isinstance(tree[key], kind):
             raise _fail(path, key, f"expected {kind.__name__}, got {tree[key]!r}")
-    known = set(_TOP_PLAIN) | set(_TOP_FIGURES) | {"run", "sleep"}
+    known = set(_TOP_PLAIN) | set(_TOP_FIGURES) | {"run", "sleep", "supply_path"}
     extra = sorted(set(tree) - known)
     if extra:
         raise _fail(path, extra[0], f"unknown key; valid keys: {', '.join(sorted(known))}")
@@ -231,14 +259,9 @@ def mcu_from_toml(path) -> Mcu:
     run = tree.get("run")
     if not isinstance(run, dict):
         raise _fail(path, "run", "missing [run] table")
-    extra = sorted(set(run) - set(_RUN_FIGURES) - {"condition"})
-    if extra:
-        raise _fail(path, f"run.{extra[0]}", "unknown key")
-    runv = {}
-    for key, (kind, label) in _RUN_FIGURES.items():
-        if key not in run:
-            raise _fail(path, f"run.{key}", "missing figure")
-        runv[key] = rd.figure(run[key], f"run.{key}", kind, label)
+    runv = _run_figures(path, run, "run", {"condition", "inference_factor"}, rd)
+    inference_factor = rd.figure(run["inference_factor"], "run.inference_factor", float,
+                                 "inference over run current") if "inference_factor" in run else 0.0
 
     sleeps = tree.get("sleep")
     if not isinstance(sleeps, list) or not sleeps:
@@ -269,6 +292,11 @@ def mcu_from_toml(path) -> Mcu:
             derived_wakeup_energy = True
         modes.append(SleepMode(node["name"], vals["current_a"], vals["retains_ram_bytes"], vals["wakeup_s"],
                                prov, vals["wakeup_energy_j"]))
+    paths = _supply_paths(path, tree.get("supply_path", []), rd, top["regulator"])
+    if paths:
+        others = ", ".join(f"{p.regulator} (--supply-path {p.regulator}"
+                           + (f" or board {', '.join(p.boards)}" if p.boards else "") + ")" for p in paths)
+        rd.assumptions.append((3, f"{mcu_id}: supply path {top['regulator']}, the part's usual one; also {others}"))
     if tree["typical"]:
         rd.assumptions.append((-1, f"{mcu_id}: a typical {tree['core']} part, not a real MCU: its figures summarise "
                                    f"{', '.join(tree.get('typical_of', ())) or 'other core classes'} (see its notes)"))
@@ -292,10 +320,81 @@ def mcu_from_toml(path) -> Mcu:
         fixed_clock=bool(tree.get("fixed_clock", False)),
         sources=tuple(rd.sources), assumptions=tuple(line for _, line in sorted(rd.assumptions, key=lambda t: t[0])), provenance=rd.provenance,
         path=str(path), notes=tree.get("notes", ""), run_condition=str(run.get("condition", "")),
-        typical_of=tuple(tree.get("typical_of", ())),
+        typical_of=tuple(tree.get("typical_of", ())), supply_paths=paths, inference_factor=inference_factor,
     )
     _check_consistency(path, mcu)
     return mcu
+
+
+def _run_figures(path: Path, node: dict, where: str, plain: set, rd: _Reader, label_suffix: str = "") -> dict:
+    """The three run figures of a ``[run]`` or ``[[supply_path]]`` table (``plain``: its other allowed keys)."""
+    extra = sorted(set(node) - set(_RUN_FIGURES) - plain)
+    if extra:
+        raise _fail(path, f"{where}.{extra[0]}", "unknown key")
+    out = {}
+    for key, (kind, label) in _RUN_FIGURES.items():
+        if key not in node:
+            raise _fail(path, f"{where}.{key}", "missing figure")
+        out[key] = rd.figure(node[key], f"{where}.{key}", kind, label + label_suffix)
+    return out
+
+
+def _supply_paths(path: Path, nodes, rd: _Reader, usual: str) -> tuple:
+    """The ``[[supply_path]]`` tables: each a regulator other than the usual one, with its own run figures."""
+    if not isinstance(nodes, list):
+        raise _fail(path, "supply_path", "expected [[supply_path]] tables")
+    out, seen = [], {usual}
+    for i, node in enumerate(nodes):
+        where = f"supply_path[{i}]"
+        reg = node.get("regulator") if isinstance(node, dict) else None
+        if reg not in REGULATORS or reg in seen:
+            raise _fail(path, f"{where}.regulator", f"need one of {', '.join(REGULATORS)} other than "
+                                                    f"{', '.join(sorted(seen))}")
+        seen.add(reg)
+        vals = _run_figures(path, node, where, {"regulator", "boards", "condition"}, rd, f" ({reg} path)")
+        if vals["current_per_hz_a"] <= 0 or vals["reference_supply_v"] <= 0 or vals["fixed_current_a"] < 0:
+            raise _fail(path, where, "run figures must be positive")
+        out.append(SupplyPath(reg, vals["current_per_hz_a"], vals["fixed_current_a"], vals["reference_supply_v"],
+                              tuple(node.get("boards", ())), str(node.get("condition", ""))))
+    return tuple(out)
+
+
+def with_supply_path(mcu: Mcu, supply_path: str | None, why: str = "") -> Mcu:
+    """The part with its run figures and regulator taken from ``supply_path`` (ldo, smps, dcdc; None: unchanged).
+    A path the part does not have is a :class:`UserError` naming the ones it has."""
+    import dataclasses
+
+    if supply_path is None:
+        return mcu
+    wanted = PATH_SPELLINGS.get(str(supply_path).strip().lower())
+    have = [mcu.regulator] + [p.regulator for p in mcu.supply_paths]
+    if wanted == mcu.regulator:
+        return dataclasses.replace(mcu, supply_path_note=f"supply path {wanted}{why}")
+    hit = next((p for p in mcu.supply_paths if p.regulator == wanted), None)
+    if hit is None:
+        raise UserError(f"{mcu.id} has no '{supply_path}' supply path; its paths: {have[0]} (usual)"
+                        + "".join(f", {p}" for p in have[1:]))
+    usual = SupplyPath(mcu.regulator, mcu.run_current_per_hz_a, mcu.run_fixed_current_a, mcu.run_reference_v,
+                       condition=mcu.run_condition)
+    rest = tuple(p for p in mcu.supply_paths if p is not hit) + (usual,)
+    note = f"supply path {wanted}{why}, not the part's usual {mcu.regulator}: run figures of its {wanted} path"
+    # provenance follows the figures: run.* from the chosen path, supply_path[j].* from the entry now at j
+    where = {id(p): f"supply_path[{i}]" for i, p in enumerate(mcu.supply_paths)} | {id(usual): "run"}
+    provenance = {k: v for k, v in mcu.provenance.items() if not k.startswith(("run.", "supply_path["))}
+    for new, entry in [("run", hit)] + [(f"supply_path[{j}]", p) for j, p in enumerate(rest)]:
+        for k in _RUN_FIGURES:
+            old = f"{where[id(entry)]}.{k}"
+            if old in mcu.provenance:
+                provenance[f"{new}.{k}"] = mcu.provenance[old]
+    for k in ("run.inference_factor",):
+        if k in mcu.provenance:
+            provenance[k] = mcu.provenance[k]
+    return dataclasses.replace(
+        mcu, regulator=hit.regulator, run_current_per_hz_a=hit.run_current_per_hz_a,
+        run_fixed_current_a=hit.run_fixed_current_a, run_reference_v=hit.run_reference_v,
+        run_condition=hit.condition or mcu.run_condition, supply_paths=rest, supply_path_note=note,
+        provenance=provenance, usual_regulator=mcu.usual_regulator or mcu.regulator,
+        assumptions=(f"{mcu.id}: {note}",) + mcu.assumptions)
 
 
 def _pairs(path: Path, value: list) -> list:
@@ -354,7 +453,8 @@ def _mcu_dir() -> Path:
 
 @lru_cache(maxsize=None)
 def _catalog() -> tuple[dict, dict]:
-    """(id -> Mcu, normalised name -> id) for the shipped catalog; parsed once per process."""
+    """(id -> Mcu, normalised name -> id) for the shipped catalog (boards that imply a supply path included);
+    parsed once per process."""
     folder = _mcu_dir()
     by_id: dict = {}
     names: dict = {}
@@ -364,7 +464,7 @@ def _catalog() -> tuple[dict, dict]:
             raise UserError(f"{file}: id: '{mcu.id}' is also used by {by_id[mcu.id].path}")
         by_id[mcu.id] = mcu
     for mcu in by_id.values():
-        for name in (mcu.id, *mcu.aliases, *mcu.boards):
+        for name in (mcu.id, *mcu.aliases, *mcu.boards, *(b for p in mcu.supply_paths for b in p.boards)):
             key = _norm(name)
             if names.get(key, mcu.id) != mcu.id:
                 raise UserError(f"{mcu.path}: aliases: '{name}' also names '{names[key]}'")
@@ -382,22 +482,33 @@ def mcu_ids() -> list[str]:
     return sorted(_catalog()[0])
 
 
-def load_mcu(spec) -> Mcu:
+@lru_cache(maxsize=None)
+def _path_boards() -> dict:
+    """normalised board name -> the supply path it implies (NUCLEO-L4R5ZI-P -> smps)."""
+    return {_norm(b): p.regulator for m in _catalog()[0].values() for p in m.supply_paths for b in p.boards}
+
+
+def load_mcu(spec, supply_path: str | None = None) -> Mcu:
     """An MCU by id ('nrf52840'), alias or board ('nano33ble', 'pico', 'NUCLEO-L4R5ZI', 'stm32l4r5zit6u'),
-    generic core ('cortex-m4'), or a path to a .toml file. Unknown -> UserError with the closest ids."""
+    generic core ('cortex-m4'), or a path to a .toml file. Unknown -> UserError with the closest ids.
+    ``supply_path`` (ldo, smps, dcdc): use that path's run figures; a board that implies a path
+    ('NUCLEO-L4R5ZI-P': smps) selects it unless ``supply_path`` says otherwise."""
     if isinstance(spec, Mcu):
-        return spec
+        return with_supply_path(spec, supply_path, " (--supply-path)")
     text = str(spec).strip()
     if text.endswith(".toml") or Path(text).suffix == ".toml" or ("/" in text and Path(text).exists()):
-        return mcu_from_toml(Path(text))
+        return with_supply_path(mcu_from_toml(Path(text)), supply_path, " (--supply-path)")
     by_id, names = _catalog()
     key = _norm(text)
     if key in names:
-        return by_id[names[key]]
+        part = by_id[names[key]]
+        if supply_path is None and key in _path_boards():
+            return with_supply_path(part, _path_boards()[key], f" (implied by board {text})")
+        return with_supply_path(part, supply_path, " (--supply-path)")
     # ordering codes: 'stm32h7a3zit6q' = id + package/temperature suffix (long ids only, unique match)
     hits = {mid for n, mid in names.items() if len(n) >= 8 and key.startswith(n) and len(key) - len(n) <= 6}
     if len(hits) == 1:
-        return by_id[hits.pop()]
+        return with_supply_path(by_id[hits.pop()], supply_path, " (--supply-path)")
     near = []
     for name in closest(key, names, n=8) + closest(text, by_id, n=3):
         mid = names.get(_norm(name), name)
@@ -406,3 +517,30 @@ def load_mcu(spec) -> Mcu:
     msg = f"unknown MCU '{text}'"
     msg += f"; did you mean {', '.join(near[:3])}?" if near else f"; valid: {', '.join(sorted(by_id)[:12])}, ..."
     raise UserError(msg + " (see `energy mcus`)")
+
+
+def clock_limit(part: Mcu, core=None) -> tuple[float, str]:
+    """(highest clock [Hz] an estimate may use on ``part``, what that limit is). A real part: its own maximum. A
+    typical part (a generic core id): the fastest shipping part of its core class (``max_clock_hz`` of
+    power_models/cores/<core>.toml), so a user with a part the catalog lacks can give its real clock."""
+    if not part.typical:
+        return part.max_clock_hz, f"the {part.id} maximum"
+    if core is None:
+        from .runtimes import load_core
+
+        core = load_core(part.core)
+    if core.max_clock_hz > part.max_clock_hz:
+        how = core.provenance["max_clock_hz"][1].split(";")[0]
+        return core.max_clock_hz, f"the fastest shipping {part.core} part ({how})"
+    return part.max_clock_hz, f"the {part.id} maximum"
+
+
+def above_typical_clock_note(part: Mcu, clock_hz: float) -> str:
+    """For a typical part run above its own (median) max clock: what the flash and cache assumptions become."""
+    if not part.typical or clock_hz <= part.max_clock_hz * (1 + 1e-9):
+        return ""
+    ws = part.wait_states(clock_hz)
+    cache = (f"{part.icache_bytes // 1024} KiB instruction cache" if part.icache_bytes else "no cache modelled")
+    return (f"{part.id} at {clock_hz / 1e6:g} MHz is above the typical part's {part.max_clock_hz / 1e6:g} MHz: flash "
+            f"wait states held at {ws} (the table's last entry; parts this fast hide more behind a flash accelerator, "
+            f"cache or TCM), {cache}, run current extrapolated linearly from the typical per-MHz figure")

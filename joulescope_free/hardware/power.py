@@ -91,6 +91,10 @@ def inference_power(mcu, runtime, clock_hz: float, supply_v: float) -> Inference
     notes = []
     if mcu.id in factors:
         factor, measured = factors[mcu.id], True
+    elif getattr(mcu, "inference_factor", 0.0) > 0:
+        factor, measured = mcu.inference_factor, False
+        notes.append(f"inference current = datasheet run current x {factor:.2f}, the part's own figure "
+                     f"({mcu.provenance['run.inference_factor'][1]}); no inference measurement of {mcu.id}")
     else:
         factor, spread = default_workload_factor()
         measured = False

@@ -88,6 +88,7 @@ class Runtime:
     kernel_overrides: dict = field(default_factory=dict)  # variant the library's wrapper picks -> what the runtime calls
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
+    arena_ratio: float = 1.0      # its peak activation memory over the TFLM-planned arena (own memory plan)
 
     @property
     def label(self) -> str:
@@ -198,7 +199,7 @@ def _runtime_versions(runtime_id: str) -> dict:
             id=runtime_id, name=raw.get("name", runtime_id), vendor=raw.get("vendor", ""),
             cores=tuple(raw.get("cores", ())), versions=tuple(order), default_version=default_version,
             version=version, coefficients={k: coeffs[k] for k in COEFFICIENTS},
-            ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]),
+            ram_overhead_bytes=int(coeffs["ram_overhead_bytes"]), arena_ratio=coeffs.get("arena_ratio", 1.0),
             flash_overhead_bytes=int(coeffs["flash_overhead_bytes"]),
             source=raw.get("source", ""), notes=raw.get("notes", ""), vendors=tuple(raw.get("vendors", ())),
             interpreter=raw.get("interpreter", ""), kernels=kernels, build=build, kernel_ratios=ratios,

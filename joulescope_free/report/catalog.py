@@ -4,8 +4,14 @@ JSON schema of ``energy mcus --json`` (a list, one object per part; SI units as 
 ``id, name, vendor, core, isa, typical, boards, aliases, max_clock_hz, default_clock_hz, sram_bytes, tcm_bytes,
 flash_bytes, flash_kind, icache_bytes, dcache_bytes, flash_wait_states [[max_clock_hz, wait_states], ...],
 supply_min_v, supply_max_v, supply_default_v, regulator, run_current_per_hz_a, run_fixed_current_a,
-run_reference_v, default_runtime, sleep_modes [{name, current_a, retains_ram_bytes, wakeup_s, wakeup_energy_j}],
-notes, sources, assumptions``. Currents hold at ``run_reference_v``.
+run_reference_v, inference_factor (the part's own inference/run current ratio, null: the power model's),
+default_runtime, sleep_modes [{name, current_a, retains_ram_bytes, wakeup_s, wakeup_energy_j,
+derived?}], supply_paths [{regulator, run_current_per_hz_a, run_fixed_current_a, run_reference_v, boards, derived?}],
+derived, notes, sources, assumptions``. Currents hold at ``run_reference_v``.
+
+``derived`` marks every figure that is not the part's own datasheet (or other sourced) value: at the top level a
+dict from each such key (``run_current_per_hz_a``, ``sram_bytes``, ...) to how it was derived; in a sleep mode or
+supply path the same for its own figures (absent when all of them are sourced).
 """
 from __future__ import annotations
 
@@ -27,6 +33,41 @@ def _sleep_for_table(mcu):
     return mcu.retaining_sleep(1) or mcu.retaining_sleep(0)
 
 
+#: catalog file key -> JSON key, for the top-level and run figures
+_JSON_KEYS = {"run.current_per_hz_a": "run_current_per_hz_a", "run.fixed_current_a": "run_fixed_current_a",
+              "run.reference_supply_v": "run_reference_v", "run.inference_factor": "inference_factor"}
+_PATH_KEYS = {"current_per_hz_a": "run_current_per_hz_a", "fixed_current_a": "run_fixed_current_a",
+              "reference_supply_v": "run_reference_v"}
+
+
+def _derived(mcu, prefix: str, rename: dict | None = None) -> dict:
+    """JSON key -> how it was derived, for the figures under ``prefix`` ('' = top level and [run]) that carry no
+    source of their own."""
+    out = {}
+    for key, (kind, note) in mcu.provenance.items():
+        if kind == "source":
+            continue
+        if prefix:
+            if not key.startswith(prefix + "."):
+                continue
+            leaf = key[len(prefix) + 1:]
+        elif key.startswith(("sleep[", "supply_path[")):
+            continue
+        else:
+            leaf = key
+        out[(rename or {}).get(leaf, _JSON_KEYS.get(leaf, leaf))] = note
+    return out
+
+
+def _with_derived(record: dict, derived: dict) -> dict:
+    return {**record, "derived": derived} if derived else record
+
+
+def is_own_figure(mcu, key: str) -> bool:
+    """Whether the figure at catalog key ``key`` ('run.current_per_hz_a', 'sleep[1].current_a') is sourced."""
+    return mcu.provenance.get(key, ("source", ""))[0] == "source"
+
+
 def mcu_record(mcu) -> dict:
     """One MCU as a JSON-ready dict (see the module docstring for the keys)."""
     return {
@@ -39,19 +80,35 @@ def mcu_record(mcu) -> dict:
         "supply_min_v": mcu.supply_min_v, "supply_max_v": mcu.supply_max_v, "supply_default_v": mcu.supply_default_v,
         "regulator": mcu.regulator,
         "run_current_per_hz_a": mcu.run_current_per_hz_a, "run_fixed_current_a": mcu.run_fixed_current_a,
-        "run_reference_v": mcu.run_reference_v, "default_runtime": mcu.default_runtime,
+        "run_reference_v": mcu.run_reference_v, "inference_factor": mcu.inference_factor or None,
+        "default_runtime": mcu.default_runtime,
         "sleep_modes": [
-            {"name": m.name, "current_a": m.current_a, "retains_ram_bytes": m.retains_ram_bytes,
-             "wakeup_s": m.wakeup_s, "wakeup_energy_j": m.wakeup_energy_j}
-            for m in mcu.sleep_modes
+            _with_derived({"name": m.name, "current_a": m.current_a, "retains_ram_bytes": m.retains_ram_bytes,
+                           "wakeup_s": m.wakeup_s, "wakeup_energy_j": m.wakeup_energy_j},
+                          _derived(mcu, f"sleep[{i}]"))
+            for i, m in enumerate(mcu.sleep_modes)
         ],
+        "supply_paths": [
+            _with_derived({"regulator": p.regulator, "run_current_per_hz_a": p.run_current_per_hz_a,
+                           "run_fixed_current_a": p.run_fixed_current_a, "run_reference_v": p.run_reference_v,
+                           "boards": list(p.boards)},
+                          _derived(mcu, f"supply_path[{i}]", _PATH_KEYS))
+            for i, p in enumerate(mcu.supply_paths)
+        ],
+        "derived": _derived(mcu, ""),
         "notes": mcu.notes, "sources": list(mcu.sources), "assumptions": list(mcu.assumptions),
     }
+
 
 
 def mcus_json(items: Iterable) -> str:
     """``energy mcus --json``: a JSON list of :func:`mcu_record` dicts."""
     return json.dumps([mcu_record(m) for m in items], indent=2, ensure_ascii=False)
+
+
+def _mark(mcu, key: str, text: str) -> str:
+    """A table cell, prefixed with '~' where the figure is not the part's own sourced value."""
+    return text if is_own_figure(mcu, key) else "~" + text
 
 
 def render_mcus(items: Iterable, console: Console | None = None) -> None:
@@ -74,7 +131,9 @@ def render_mcus(items: Iterable, console: Console | None = None) -> None:
         cells = [
             m.id if wide or not m.typical else m.id + "*", m.name, m.core, _num(m.max_clock_hz / 1e6),
             _num(m.sram_bytes / 1024), _num(m.flash_bytes / 1024) if m.flash_bytes else "ext",
-            _num(per_mhz), _num(sleep.current_a * 1e6) if sleep else "-", m.default_runtime,
+            _mark(m, "run.current_per_hz_a", _num(per_mhz)),
+            _mark(m, f"sleep[{m.sleep_modes.index(sleep)}].current_a", _num(sleep.current_a * 1e6)) if sleep else "-",
+            m.default_runtime,
             "yes" if m.typical else "",
         ]
         table.add_row(*[c for c, (_, _, shown) in zip(cells, columns) if shown])
@@ -82,8 +141,9 @@ def render_mcus(items: Iterable, console: Console | None = None) -> None:
     if not wide:
         console.print("* typical part standing for a core class (use it as --mcu when your part is not listed)")
     console.print(f"{n} entries. run µA/MHz: supply current at the default clock divided by that clock, at the "
-                  "part's reference supply; sleep µA: lowest-current mode that keeps SRAM. Details, sources and "
-                  "assumptions: energy mcus --json")
+                  "part's reference supply; sleep µA: lowest-current mode that keeps SRAM; ~: not the part's own "
+                  "datasheet figure (derived or copied; how: energy mcus --json, key 'derived'). Details, sources "
+                  "and assumptions: energy mcus --json")
 
 
 # --------------------------------------------------------------------------------------------- runtimes

@@ -181,6 +181,16 @@ def _crossover(options, supply_v, battery_v, reg, run_a) -> float | None:
     return (a_keep - a_cold) / (b_cold - b_keep)
 
 
+def too_fast(options, rate_hz: float) -> UserError:
+    """The error for a rate [Hz] that no strategy keeps up with (also used by the vectorised sweep)."""
+    s = max(options, key=lambda s: s.max_rate_hz)
+    per = sum(r["duration_s"] for r in s.rows if r["per_inference"])
+    return UserError(
+        f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
+        f"{per * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
+        f"{s.max_rate_hz:.4g}/s (or use continuous)")
+
+
 def _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode, continuous) -> list:
     mode = chosen.mode
     if mode is None:
@@ -372,12 +382,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     else:
         fitting = [s for s in options if rate_hz <= s.max_rate_hz * (1 + 1e-12)]
         if not fitting:
-            s = max(options, key=lambda s: s.max_rate_hz)
-            per = sum(r["duration_s"] for r in s.rows if r["per_inference"])
-            raise UserError(
-                f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
-                f"{per * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
-                f"{s.max_rate_hz:.4g}/s (or use continuous)")
+            raise too_fast(options, rate_hz)
         for s in options:
             s.average_current_a = (_evaluate(rate_hz, s.rows, s.sleep_current_a, supply_v, battery_v, reg, run_a)[2]
                                    if s in fitting else math.inf)
