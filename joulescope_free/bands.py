@@ -107,14 +107,23 @@ def _toml_value(value) -> str:
     return repr(float(value))
 
 
+#: what the stored current band says about its origin (written with the band file, read by estimates)
+CURRENT_BAND_NOTE = ("the power model's current band (bands.current_band: leave-one-part-out workload factors of "
+                     "the measured parts), stored when the file was written")
+
+
 def write_bands(entries, path, coverage: float = 0.8, header: str = "") -> Path:
     """Write a band file. ``entries``: dicts with ``basis``, optional ``runtime`` (id@version) and ``cores``, and
     each of :data:`FACTORS` as ``(value, derived text)``; ``coverage``: the share of outcomes the bands aim to
-    hold; ``header``: comment lines saying how the file was made. Returns the path."""
+    hold; ``header``: comment lines saying how the file was made. The power model's :func:`current_band` is
+    stored with them (``current_low``/``current_high``), so that estimates read it instead of computing it.
+    Returns the path."""
     path = Path(path)
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
     lines += ["", f"coverage = {{ value = {coverage!r}, derived = \"share of real outcomes each band aims to hold "
               f"(quantiles {(1 - coverage) / 2:g} to {(1 + coverage) / 2:g} of log(measured/predicted))\" }}"]
+    lines += [f"current_{end} = {{ value = {float(f'{value:.4g}')!r}, derived = {_toml_value(CURRENT_BAND_NOTE)} }}"
+              for end, value in zip(("low", "high"), current_band(coverage))]
     for i, entry in enumerate(entries):
         if entry.get("basis") not in BASES:
             raise ValueError(f"band {i + 1}: basis must be one of {', '.join(BASES)}, got {entry.get('basis')!r}")
@@ -133,6 +142,7 @@ def write_bands(entries, path, coverage: float = 0.8, header: str = "") -> Path:
             raise ValueError(f"band {i + 1}: low factors must be <= 1 and high factors >= 1 (the band holds 1.0)")
     path.write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")
     _bands.cache_clear()
+    _current_band.cache_clear()
     _BASIS_CACHE.clear()
     return path
 
@@ -299,6 +309,13 @@ class EstimateBand:
 
 @lru_cache(maxsize=None)
 def _current_band() -> tuple[float, float]:
+    """The current band stored in the band file (no SciPy at estimate time), else computed."""
+    from .datafile import as_figure, load_toml
+
+    path = data_dir("power_models") / BANDS_FILE
+    tree = load_toml(path)
+    if "current_low" in tree and "current_high" in tree:
+        return tuple(float(as_figure(tree[k], f"{path} {k}").value) for k in ("current_low", "current_high"))
     return current_band()
 
 
