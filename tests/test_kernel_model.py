@@ -160,6 +160,9 @@ def test_core_without_table_keeps_the_per_mac_model(toy_table):
 def test_estimate_build_option_is_checked():
     with pytest.raises(UserError, match="no simulated kernels"):
         jf.estimate("tests/data/mlperf_tiny/kws_ds_cnn_int8.tflite", mcu="rpi4", build="Os")
+    # a closed runtime's costs are ratios fitted to the builds that were measured: another build means nothing
+    with pytest.raises(UserError, match="ratios fitted to its measured builds"):
+        jf.estimate("tests/data/mlperf_tiny/kws_ds_cnn_int8.tflite", mcu="stm32l4r5", runtime="x-cube-ai", build="Os")
 
 
 def test_esp_nn_dispatch_per_core():

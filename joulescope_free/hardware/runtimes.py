@@ -251,15 +251,16 @@ def list_runtimes() -> list[Runtime]:
 
 def with_build(runtime: Runtime, build: str, core) -> Runtime:
     """The runtime with its kernels compiled another way (``"Os"``, ``"O2"``; a leading ``-`` is accepted).
-    Only builds simulated for the core are accepted."""
+    Only builds simulated for the core are accepted, and only for runtimes whose own kernels were simulated."""
     from .kernels import builds as simulated_builds
 
     wanted = str(build).strip().lstrip("-")
     library = runtime.kernels_for(core.id)
-    if not library:
-        raise UserError(f"runtime '{runtime.label}' has no simulated kernels, so --build does not apply to it; "
-                        f"runtimes with simulated kernels: "
-                        f"{', '.join(r.id for r in list_runtimes() if r.kernels or r.kernels_by_core)}")
+    if runtime.kernel_ratios or not library:
+        simulated = ", ".join(r.id for r in list_runtimes() if (r.kernels or r.kernels_by_core) and not r.kernel_ratios)
+        why = "is costed as ratios fitted to its measured builds" if runtime.kernel_ratios else "has no simulated kernels"
+        raise UserError(f"runtime '{runtime.label}' {why}, so --build does not apply to it; runtimes with simulated "
+                        f"kernels: {simulated}")
     available = simulated_builds(library, core.id) or simulated_builds(library, core.kernel_proxy)
     if wanted not in available:
         raise unknown(f"build of {library} on {core.id}", wanted, available or [runtime.build])
