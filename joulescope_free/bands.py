@@ -10,7 +10,6 @@ README "Error bands".
 """
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .datafile import toml_value
 from .errors import UserError
 from .paths import data_dir
 
@@ -99,14 +99,6 @@ def current_band(coverage: float = 0.8) -> tuple[float, float]:
     return band_from_ratios(ratios, coverage)
 
 
-def _toml_value(value) -> str:
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(float(value))
-
-
 #: what the stored current band says about its origin (written with the band file, read by estimates)
 CURRENT_BAND_NOTE = ("the power model's current band (bands.current_band: leave-one-part-out workload factors of "
                      "the measured parts), stored when the file was written")
@@ -122,22 +114,22 @@ def write_bands(entries, path, coverage: float = 0.8, header: str = "") -> Path:
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
     lines += ["", f"coverage = {{ value = {coverage!r}, derived = \"share of real outcomes each band aims to hold "
               f"(quantiles {(1 - coverage) / 2:g} to {(1 + coverage) / 2:g} of log(measured/predicted))\" }}"]
-    lines += [f"current_{end} = {{ value = {float(f'{value:.4g}')!r}, derived = {_toml_value(CURRENT_BAND_NOTE)} }}"
+    lines += [f"current_{end} = {{ value = {float(f'{value:.4g}')!r}, derived = {toml_value(CURRENT_BAND_NOTE)} }}"
               for end, value in zip(("low", "high"), current_band(coverage))]
     for i, entry in enumerate(entries):
         if entry.get("basis") not in BASES:
             raise ValueError(f"band {i + 1}: basis must be one of {', '.join(BASES)}, got {entry.get('basis')!r}")
-        lines += ["", "[[band]]", f"basis = {_toml_value(entry['basis'])}"]
+        lines += ["", "[[band]]", f"basis = {toml_value(entry['basis'])}"]
         for key in ("runtime", "cores"):
             if entry.get(key):
-                lines.append(f"{key} = {_toml_value(sorted(entry[key]) if key == 'cores' else entry[key])}")
+                lines.append(f"{key} = {toml_value(sorted(entry[key]) if key == 'cores' else entry[key])}")
         low, high = {}, {}
         for name in FACTORS:
             value, how = entry[name]
             if not (value > 0 and math.isfinite(value)) or not str(how).strip():
                 raise ValueError(f"band {i + 1} {name}: needs a positive value and a derived text, got {entry[name]!r}")
             (low if name.endswith("low") else high)[name] = value
-            lines.append(f"{name} = {{ value = {float(f'{value:.4g}')!r}, derived = {_toml_value(str(how))} }}")
+            lines.append(f"{name} = {{ value = {float(f'{value:.4g}')!r}, derived = {toml_value(str(how))} }}")
         if any(v > 1 for v in low.values()) or any(v < 1 for v in high.values()):
             raise ValueError(f"band {i + 1}: low factors must be <= 1 and high factors >= 1 (the band holds 1.0)")
     path.write_text("\n".join(lines).lstrip("\n") + "\n", encoding="utf-8")

@@ -12,6 +12,8 @@ dimensionless settings that are choices, not facts (none in the shipped catalogs
 """
 from __future__ import annotations
 
+import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,3 +94,20 @@ def bare_numbers(tree: Any, prefix: str = "", allowed: frozenset[str] = frozense
     elif isinstance(tree, list):
         for i, sub in enumerate(tree):
             yield from bare_numbers(sub, f"{prefix}[{i}]", allowed)
+
+
+def toml_value(value) -> str:
+    """One value written as TOML: booleans, integers, finite floats, lists of values, and anything else as a
+    string (a JSON string is a valid TOML basic string). The writers of calibration, band and kernel files share
+    it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"a non-finite number ({value}) cannot be written to TOML")
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)

@@ -22,8 +22,6 @@ API (stable; the other library modules use it):
 from __future__ import annotations
 
 import csv
-import json
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 
-from joulescope_free.datafile import load_toml  # noqa: E402
+from joulescope_free.datafile import load_toml, toml_value  # noqa: E402
 from joulescope_free.hardware.kernels import COEFFICIENT_KEYS, FEATURES  # noqa: E402
 
 RESULTS_DIR = HERE / "results"
@@ -113,29 +111,17 @@ def write_csv(library: str, rows, results_dir: Path = RESULTS_DIR) -> Path:
     return path
 
 
-def _toml_value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError("NaN/inf cannot go into a table")
-        return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)
-
-
 def write_table(library: str, name: str, source: str, entries, tables_dir: Path = TABLES_DIR) -> Path:
     """Merge ``entries`` into ``power_models/kernels/<library>.toml`` (see the module docstring)."""
     path = Path(tables_dir) / f"{library}.toml"
     new_keys = {_key(e) for e in entries}
     old = [e for e in load_toml(path).get("kernel", []) if _key(e) not in new_keys] if path.is_file() else []
     merged = sorted(old + list(entries), key=_key)
-    lines = [TABLE_HEADER, f"library = {_toml_value(library)}", f"name = {_toml_value(name)}",
-             f"source = {_toml_value(source)}", ""]
+    lines = [TABLE_HEADER, f"library = {toml_value(library)}", f"name = {toml_value(name)}",
+             f"source = {toml_value(source)}", ""]
     for entry in merged:
         lines.append("[[kernel]]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items()]
+        lines += [f"{k} = {toml_value(v)}" for k, v in entry.items()]
         lines.append("")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
 from ..calibration import FIGURES, FORMAT_VERSION, Calibration, load_calibration  # noqa: F401 (public here too)
+from ..datafile import toml_value
 from ..errors import UserError
 from ..report.export import _check_target, json_dumps, jsonable, refuse_overwrite, write_text_safely
 
@@ -192,42 +192,30 @@ def _plausibility(latency_scale: float, current_scale: float) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------ TOML
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError("non-finite number in calibration")
-        return repr(v)
-    return json.dumps(str(v), ensure_ascii=False)   # a JSON string is a valid TOML basic string
-
-
 def render_toml(c: Calibration, frame) -> str:
     """The override file text: three figures with ``measured`` provenance, then one ``[[trace]]`` each."""
     today = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"# written by energy calibrate on {today}",
              "# apply with: energy estimate MODEL --mcu {0} --power-model THIS.toml".format(c.mcu),
              f"format_version = {FORMAT_VERSION}",
-             f"mcu = {_toml_value(c.mcu)}"]
+             f"mcu = {toml_value(c.mcu)}"]
     if c.runtime:
-        lines.append(f"runtime = {_toml_value(c.runtime)}")
+        lines.append(f"runtime = {toml_value(c.runtime)}")
     for name in FIGURES:
         if getattr(c, name) is None:
             continue
-        lines.append(f"{name} = {{ value = {_toml_value(float(getattr(c, name)))}, "
-                     f"{c.provenance[name][0]} = {_toml_value(c.provenance[name][1])} }}")
-    lines.append(f"notes = [{', '.join(_toml_value(n) for n in c.notes)}]")
+        lines.append(f"{name} = {{ value = {toml_value(float(getattr(c, name)))}, "
+                     f"{c.provenance[name][0]} = {toml_value(c.provenance[name][1])} }}")
+    lines.append(f"notes = {toml_value(list(c.notes))}")
     for row in frame.to_dict("records"):
         lines += ["", "[[trace]]",
-                  f"measured = {_toml_value('energy measure of ' + Path(row['path']).name + ', per-trace record')}"]
+                  f"measured = {toml_value('energy measure of ' + Path(row['path']).name + ', per-trace record')}"]
         for key, value in row.items():
             if value is None or (isinstance(value, float) and not math.isfinite(value)):
                 continue
             if hasattr(value, "item"):
                 value = value.item()
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 
