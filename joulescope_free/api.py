@@ -7,10 +7,13 @@ The estimate chain itself (model analysis -> cycles -> power -> duty cycle -> ba
 """
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .chain import Estimate, InferenceCost, _analysis, estimate
 from .sweeps import SWEEP_COLUMNS, sweep
+
+if TYPE_CHECKING:  # an estimate imports no pandas until its tables are read (cold start of the CLI)
+    import pandas as pd
 
 __all__ = ["analyze", "estimate", "sweep", "Estimate", "InferenceCost", "SWEEP_COLUMNS"]
 

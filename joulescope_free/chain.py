@@ -13,12 +13,14 @@ import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-import pandas as pd
-
+from .deferred import Deferred, built_on_read, frame_from_rows, plain_value, series_from_dict, unbuilt
 from .errors import UserError
 from .report.export import json_dumps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 # ------------------------------------------------------------------------------------------------ analysis
@@ -28,8 +30,9 @@ def _analysis(model):
 
     if isinstance(model, ModelAnalysis):
         return model
-    if isinstance(model, pd.DataFrame) and isinstance(model.attrs.get("analysis"), ModelAnalysis):
-        return model.attrs["analysis"]
+    attrs = getattr(model, "attrs", None)  # the DataFrame ``analyze`` returns
+    if isinstance(attrs, dict) and isinstance(attrs.get("analysis"), ModelAnalysis):
+        return attrs["analysis"]
     if isinstance(model, (bytes, bytearray)):
         return analyze_bytes(bytes(model))
     if isinstance(model, (str, Path)):
@@ -167,7 +170,7 @@ def _layer_arrays(analysis):
 
     arrays = getattr(analysis, "_layer_arrays", None)
     if arrays is None:
-        arrays = layer_arrays(analysis.layers)
+        arrays = layer_arrays(analysis.records)
         try:
             analysis._layer_arrays = arrays
         except AttributeError:
@@ -176,7 +179,8 @@ def _layer_arrays(analysis):
 
 
 def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True):
-    """(InferenceCost, layer table with cycles/latency/energy or None, total cycles, InferencePower)."""
+    """(InferenceCost, layer table with cycles/latency/energy (a :class:`Deferred`) or None, total cycles,
+    InferencePower)."""
     from .hardware.cycles import cycle_arrays, total_cycles as inference_total
     from .hardware.power import inference_power
 
@@ -190,24 +194,41 @@ def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, d
                          clock_hz=clock_hz, run_current_a=power.run_current_a, current_a=current)
     layers = None
     if detail:
-        layers = analysis.layers.copy()
-        layers["cycles"] = (compute + memory) * latency_scale
-        layers["memory_cycles"] = memory * latency_scale
-        layers["latency_s"] = layers["cycles"] / clock_hz
-        layers["energy_j"] = layers["latency_s"] * current * supply_v
+        cycles = (compute + memory) * latency_scale
+        latency = cycles / clock_hz
+        added = {"cycles": cycles, "memory_cycles": memory * latency_scale, "latency_s": latency,
+                 "energy_j": latency * current * supply_v}
+        layers = _layer_table(analysis, added)
     return cost, layers, total_cycles, power
+
+
+def _layer_table(analysis, added: dict) -> Deferred:
+    """The analysis layer table with the ``added`` per-layer columns (numpy arrays), made on first read."""
+    return Deferred(_layers_frame, _layers_plain, (analysis, added))
+
+
+def _layers_frame(analysis, added: dict):
+    layers = analysis.layers.copy()
+    for name, values in added.items():
+        layers[name] = values
+    return layers
+
+
+def _layers_plain(analysis, added: dict) -> list:
+    columns = {name: values.tolist() for name, values in added.items()}
+    return [{**row, **{name: values[i] for name, values in columns.items()}} for i, row in enumerate(analysis.records)]
 
 
 # ------------------------------------------------------------------------------------------------ result
 @dataclass
 class Estimate:
-    """What ``estimate`` returns: pandas objects plus the JSON/Excel writers."""
+    """What ``estimate`` returns: pandas objects (made on first read) plus the JSON/Excel writers."""
 
     model: dict
     target: dict
-    summary: pd.Series
-    layers: pd.DataFrame
-    phases: pd.DataFrame
+    summary: pd.Series = built_on_read()
+    layers: pd.DataFrame = built_on_read()
+    phases: pd.DataFrame = built_on_read()
     battery: dict | None
     assumptions: list
     warnings: list
@@ -215,8 +236,10 @@ class Estimate:
     clock_search: object = None   # hardware.clock.ClockSearch when the clock was chosen with clock_mhz="best"
 
     def to_dict(self) -> dict:
-        out = {"model": self.model, "target": self.target, "summary": self.summary.to_dict(),
-               "layers": self.layers, "phases": self.phases, "battery": self.battery,
+        summary = plain_value(self, "summary")
+        out = {"model": self.model, "target": self.target,
+               "summary": summary.to_dict() if hasattr(summary, "to_dict") else summary,
+               "layers": plain_value(self, "layers"), "phases": plain_value(self, "phases"), "battery": self.battery,
                "assumptions": self.assumptions, "warnings": self.warnings, "drivers": self.drivers}
         if self.clock_search is not None:
             out["clock_search"] = self.clock_search.to_dict()
@@ -231,7 +254,7 @@ class Estimate:
         return write_workbook(self, Path(path))
 
     def __repr__(self) -> str:  # short, for notebooks
-        s = self.summary
+        s = plain_value(self, "summary")
         return (f"Estimate({self.target['mcu']}/{self.target['runtime']} @ {self.target['clock_hz'] / 1e6:g} MHz: "
                 f"{s['latency_s'] * 1e3:.3g} ms, {s['energy_per_inference_j'] * 1e6:.3g} µJ per inference)")
 
@@ -300,8 +323,8 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     else:  # no duty cycle: an empty table with the duty stage's columns
         from .usage.lifetime import PHASE_COLUMNS
 
-        phases = pd.DataFrame(columns=PHASE_COLUMNS)
-    return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=pd.Series(c["summary"], dtype=object),
+        phases = frame_from_rows([], PHASE_COLUMNS)
+    return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=series_from_dict(c["summary"]),
                     layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
                     warnings=c["warnings"], drivers=c["drivers"], clock_search=search)
 
@@ -448,7 +471,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         duty_result = duty_cycle(cost, mcu_for_duty, rate_hz=rate_hz, profile=prof,
                                  battery=batt if batt is not None else "none", regulator=reg, supply_v=supply,
                                  retain_bytes=retain, retain_source=retain_how, cold_start=cold, sleep_mode=sleep)
-        phases = duty_result.phases if detail else None  # building the table is half a sweep row's time
+        phases = unbuilt(duty_result, "phases") if detail else None  # not made: half a sweep row's time
         s.update(duty_result.summary)
         s["battery_default"] = source.default_battery
         battery_info = duty_result.battery

@@ -93,8 +93,9 @@ def life_curve(result, model, profile=None, battery=None, regulator=None, build=
                            profile, battery, regulator, t.get("power_model"), build=build, sleep=sleep)
         except UserError:
             continue
-        phases = c["phases"]
-        share = float(phases.loc[phases["kind"] == "sleep", "share"].sum()) if phases is not None else math.nan
+        phases = c["phases"].plain_form() if c["phases"] is not None else None  # row dicts (no table needed)
+        share = (sum(r["share"] for r in phases if r["kind"] == "sleep" and r["share"] == r["share"])
+                 if phases is not None else math.nan)  # NaN skipped, as pandas sums
         rows.append({"rate_hz": float(r), "average_current_a": c["summary"].get("average_current_a"),
                      "battery_life_days": c["summary"].get("battery_life_days"), "sleep_share": share})
     return pd.DataFrame(rows, columns=["rate_hz", "average_current_a", "battery_life_days", "sleep_share"])

@@ -8,6 +8,7 @@ import types
 import pandas as pd
 import pytest
 
+import joulescope_free.deferred as deferred
 import joulescope_free.usage._figures as figures
 import joulescope_free.usage.lifetime as lifetime
 from joulescope_free.datafile import load_toml
@@ -118,8 +119,8 @@ def test_nansum_matches_pandas_bit_for_bit():
 # ----------------------------------------------------------------------------------------------- lazy phases
 def test_phase_table_is_built_only_when_read(monkeypatch):
     built = []
-    real = lifetime._frame
-    monkeypatch.setattr(lifetime, "_frame", lambda rows: built.append(1) or real(rows))
+    real = deferred._frame_of_rows
+    monkeypatch.setattr(deferred, "_frame_of_rows", lambda *args: built.append(1) or real(*args))
     r = duty_cycle(INF, toy_mcu(), rate_hz=1 / 60, battery={"capacity_mah": 225, "nominal_v": 3.0}, supply_v=3.0,
                    ram_needed_bytes=0)
     # the summary needs no table: 4 mA for 20 us + 50 ms, 1.5 uA for the rest of the minute

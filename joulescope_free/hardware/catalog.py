@@ -459,7 +459,7 @@ def _catalog() -> tuple[dict, dict]:
     by_id: dict = {}
     names: dict = {}
     for file in sorted(folder.glob("*.toml")):
-        mcu = mcu_from_toml(file)
+        mcu = _shipped(file)
         if mcu.id in by_id:
             raise UserError(f"{file}: id: '{mcu.id}' is also used by {by_id[mcu.id].path}")
         by_id[mcu.id] = mcu
@@ -470,6 +470,26 @@ def _catalog() -> tuple[dict, dict]:
                 raise UserError(f"{mcu.path}: aliases: '{name}' also names '{names[key]}'")
             names[key] = mcu.id
     return by_id, names
+
+
+@lru_cache(maxsize=None)
+def _shipped_file(text: str) -> Mcu | None:
+    """The shipped part whose file is ``<text>.toml`` and whose id is ``text`` (any case), or None. The catalog
+    test keeps ids, aliases and boards unique, so this is the part the whole catalog would give."""
+    stem = text.lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", stem):
+        return None
+    file = _mcu_dir() / f"{stem}.toml"
+    if not file.is_file():
+        return None
+    mcu = _shipped(file)
+    return mcu if mcu.id == stem else None
+
+
+@lru_cache(maxsize=None)
+def _shipped(file: Path) -> Mcu:
+    """A shipped MCU file, parsed once per process (so every look-up of a part gives the same object)."""
+    return mcu_from_toml(file)
 
 
 def list_mcus() -> list[Mcu]:
@@ -498,6 +518,13 @@ def load_mcu(spec, supply_path: str | None = None) -> Mcu:
     text = str(spec).strip()
     if text.endswith(".toml") or Path(text).suffix == ".toml" or ("/" in text and Path(text).exists()):
         return with_supply_path(mcu_from_toml(Path(text)), supply_path, " (--supply-path)")
+    own = _shipped_file(text)
+    if own is not None:  # an id as its file is named: only that file is read (cold start)
+        boards = {_norm(b): p.regulator for p in own.supply_paths for b in p.boards}
+        implied = boards.get(_norm(text)) if supply_path is None else None
+        if implied:
+            return with_supply_path(own, implied, f" (implied by board {text})")
+        return with_supply_path(own, supply_path, " (--supply-path)")
     by_id, names = _catalog()
     key = _norm(text)
     if key in names:

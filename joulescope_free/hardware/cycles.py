@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from .kernels import kernel_core, layer_shapes, simulated_cycles
 
@@ -51,30 +50,43 @@ class LayerArrays:
     out_bytes: np.ndarray
     weights_bytes: np.ndarray
     weight_elem_bytes: np.ndarray
-    index: pd.Index
+    index: object                 # the layer table's index (a range for records)
     shapes: object = None         # kernels.LayerShapes: the simulated-kernel view (None: coefficients only)
 
 
-def _column(layers: pd.DataFrame, name: str, default) -> pd.Series:
-    return layers[name] if name in layers else pd.Series([default] * len(layers), index=layers.index)
+def layer_rows(layers) -> list:
+    """The layer table as a list of row dicts: ``ModelAnalysis.records`` as they are, a DataFrame's rows with
+    its missing cells (NaN) as None. The cycle model reads rows, so an estimate needs no pandas."""
+    if isinstance(layers, list):
+        return layers
+    return [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+            for row in layers.to_dict(orient="records")]
 
 
-def layer_arrays(layers: pd.DataFrame) -> LayerArrays:
-    act = _column(layers, "act_dtype", "int8").astype(str).str.lower()
-    wdt = _column(layers, "weight_dtype", "int8").astype(str).str.lower()
-    macs = layers["macs"].to_numpy(dtype=float)
-    outs = layers["elements"].to_numpy(dtype=float)
-    act_bytes = act.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float)
+def _numbers(rows: list, name: str, default: float = 0.0) -> np.ndarray:
+    """One numeric column; a missing or empty cell is ``default``."""
+    return np.array([default if r.get(name) is None else r[name] for r in rows], dtype=float)
+
+
+def layer_arrays(layers) -> LayerArrays:
+    """``layers``: ``ModelAnalysis.records`` (list of row dicts) or the analysis layer DataFrame."""
+    rows = layer_rows(layers)
+    act = [str(r.get("act_dtype", "int8")).lower() for r in rows]
+    wdt = [str(r.get("weight_dtype", "int8")).lower() for r in rows]
+    macs, outs = _numbers(rows, "macs"), _numbers(rows, "elements")
+    act_bytes = np.array([DTYPE_BYTES.get(d, 1) for d in act], dtype=float)
     k = np.divide(macs, outs, out=np.zeros_like(macs), where=outs > 0)
     return LayerArrays(
-        kind=layers["kind"].astype(str).to_numpy(), macs=macs, outs=outs, k=k,
-        chans=_column(layers, "out_channels", 0).fillna(0).to_numpy(dtype=float),
-        is_float=act.str.contains("float").to_numpy(), is_int16=((act == "int16") | (wdt == "int16")).to_numpy(),
-        in_elems=_column(layers, "input_bytes", 0).to_numpy(dtype=float) / act_bytes,
-        out_bytes=_column(layers, "bytes_written", 0).to_numpy(dtype=float),
-        weights_bytes=_column(layers, "weights_bytes", 0).to_numpy(dtype=float),
-        weight_elem_bytes=wdt.map(lambda d: DTYPE_BYTES.get(d, 1)).to_numpy(dtype=float),
-        index=layers.index, shapes=layer_shapes(layers) if "op" in layers else None,
+        kind=np.array([str(r.get("kind")) for r in rows], dtype=object).astype(str), macs=macs, outs=outs, k=k,
+        chans=_numbers(rows, "out_channels"),
+        is_float=np.array(["float" in d for d in act], dtype=bool),
+        is_int16=np.array([a == "int16" or w == "int16" for a, w in zip(act, wdt)], dtype=bool),
+        in_elems=_numbers(rows, "input_bytes") / act_bytes,
+        out_bytes=_numbers(rows, "bytes_written"),
+        weights_bytes=_numbers(rows, "weights_bytes"),
+        weight_elem_bytes=np.array([DTYPE_BYTES.get(d, 1) for d in wdt], dtype=float),
+        index=getattr(layers, "index", range(len(rows))),
+        shapes=layer_shapes(rows) if rows and "op" in rows[0] else None,
     )
 
 
@@ -90,11 +102,13 @@ def flash_cycles_per_byte(mcu, clock_hz: float, core) -> float:
     return mcu.wait_states(clock_hz) / float(core.flash_line_bytes)
 
 
-def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> pd.DataFrame:
+def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None):
     """Per-layer ``compute_cycles``, ``memory_cycles`` and ``cycles`` (floats), in the order of ``layers``.
 
     ``layers``: the analysis layer table, or its :func:`layer_arrays` (faster when called many times)."""
     a = layers if isinstance(layers, LayerArrays) else layer_arrays(layers)
+    import pandas as pd
+
     compute, memory = cycle_arrays(a, runtime, core, mcu, clock_hz)
     return pd.DataFrame({"compute_cycles": compute, "memory_cycles": memory, "cycles": compute + memory},
                         index=a.index)
@@ -178,7 +192,7 @@ def total_cycles(compute: np.ndarray, memory: np.ndarray, runtime, core) -> floa
     return float(compute.sum() + memory.sum() + runtime.coefficients["invoke_overhead_cycles"] * core.speed)
 
 
-def inference_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple[pd.DataFrame, float]:
+def inference_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple:
     """Per-layer cycles (DataFrame) and the total for one inference."""
     per_layer = layer_cycles(layers, runtime, core, mcu, clock_hz)
     return per_layer, total_cycles(per_layer["compute_cycles"].to_numpy(), per_layer["memory_cycles"].to_numpy(),

@@ -135,23 +135,23 @@ class LayerShapes:
         return self._variants[library]
 
 
-def layer_shapes(layers) -> LayerShapes:
-    """The kernel view of an analysis layer table (columns op, input_shapes, output_shapes, kernel_*, stride_*)."""
+def layer_shapes(rows: list) -> LayerShapes:
+    """The kernel view of the analysis layer rows (dicts with op, input_shapes, output_shapes, kernel_*, stride_*;
+    see :func:`.cycles.layer_rows`)."""
     kinds, geometry = [], []
-    feats = {name: np.zeros(len(layers)) for name in FEATURES}
-    int8 = layers["act_dtype"].astype(str).str.lower().isin(("int8", "uint8")) if "act_dtype" in layers else None
-    for i, r in enumerate(layers.itertuples(index=False)):
-        kind = OP_KINDS.get(str(getattr(r, "op", "")), "")
-        if int8 is not None and not int8.iloc[i]:
+    feats = {name: np.zeros(len(rows)) for name in FEATURES}
+    for i, r in enumerate(rows):
+        kind = OP_KINDS.get(str(r.get("op", "")), "")
+        if "act_dtype" in r and str(r["act_dtype"]).lower() not in ("int8", "uint8"):
             kind = ""  # the simulated kernels are the int8 ones
-        ins, outs = (getattr(r, "input_shapes", None) or [[1]]), (getattr(r, "output_shapes", None) or [[1]])
+        ins, outs = (r.get("input_shapes") or [[1]]), (r.get("output_shapes") or [[1]])
         n, in_h, in_w, in_c = _dims(ins[0])
         _, out_h, out_w, out_c = _dims(outs[0])
-        k_h, k_w = int(getattr(r, "kernel_h", 1) or 1), int(getattr(r, "kernel_w", 1) or 1)
-        s_h, s_w = int(getattr(r, "stride_h", 1) or 1), int(getattr(r, "stride_w", 1) or 1)
+        k_h, k_w = int(r.get("kernel_h", 1) or 1), int(r.get("kernel_w", 1) or 1)
+        s_h, s_w = int(r.get("stride_h", 1) or 1), int(r.get("stride_w", 1) or 1)
         if kind == "fc":
             batch_rows = max(int(np.prod(outs[0][:-1])) if len(outs[0]) > 1 else 1, 1)
-            in_c = int(getattr(r, "in_channels", 0) or in_c)
+            in_c = int(r.get("in_channels", 0) or in_c)
             f = shape_features("fc", 1, 1, in_c, 1, 1, out_c, batch=batch_rows)
         elif kind:
             f = shape_features(kind, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, batch=n)

@@ -57,17 +57,18 @@ def write_csv_safely(path: Path, frame) -> Path:
 def jsonable(obj):
     """Plain Python for ``json.dumps``: numpy scalars and arrays, pandas objects, NaN -> None."""
     import math
+    import sys
 
     import numpy as np
-    import pandas as pd
 
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [jsonable(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a pandas object exists only once pandas is imported: never import it here
+    if pd is not None and isinstance(obj, pd.DataFrame):
         return [jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
+    if pd is not None and isinstance(obj, pd.Series):
         return jsonable(obj.to_dict())
     if isinstance(obj, np.ndarray):
         return jsonable(obj.tolist())

@@ -23,10 +23,11 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from ..deferred import built_on_read, frame_from_rows
 from ..errors import UserError, unknown
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
 from .battery import Battery, load_battery
@@ -35,34 +36,19 @@ from .profiles import Profile, load_profile
 from .regulator import Regulator, load_regulator
 from .supply import check_supply
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 PHASE_COLUMNS = ["name", "kind", "rate_hz", "duration_s", "current_a", "energy_j", "battery_factor",
                  "average_current_a", "share", "per_inference", "note"]
 LIMITS = ("capacity", "self-discharge", "shelf life", "cutoff")
 
 
-class _PhaseRows(list):
-    """The finished phase rows (dicts), not yet a DataFrame."""
-
-
-class _LazyPhases:
-    """``DutyResult.phases``: a DataFrame, built from the rows on first read (pandas construction costs more
-    than the whole duty model, and sweeps only need the summary). Reads and writes behave as a plain field."""
-
-    def __get__(self, obj, owner=None):
-        if obj is None:
-            raise AttributeError("phases")  # no class-level default: the dataclass field stays required
-        value = obj.__dict__["_phases"]
-        if isinstance(value, _PhaseRows):
-            value = obj.__dict__["_phases"] = _frame(value)
-        return value
-
-    def __set__(self, obj, value):
-        obj.__dict__["_phases"] = value
-
-
 @dataclass
 class DutyResult:
-    phases: pd.DataFrame = _LazyPhases()  # PHASE_COLUMNS; average_current_a sums to summary["average_current_a"]
+    # PHASE_COLUMNS; average_current_a sums to summary["average_current_a"]. A DataFrame made on first read:
+    # pandas construction costs more than the whole duty model, and sweeps only need the summary
+    phases: pd.DataFrame = built_on_read()
     summary: dict
     battery: dict | None
     assumptions: list = field(default_factory=list)
@@ -283,11 +269,6 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
     return rows, per_inf * rate_hz + other, total
 
 
-def _frame(rows: list) -> pd.DataFrame:
-    """The phases table: one pandas construction from the finished rows."""
-    return pd.DataFrame({c: [r[c] for r in rows] for c in PHASE_COLUMNS})
-
-
 def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, battery_v, mcu_min_v):
     """Battery figures for one average battery current (A)."""
     peak_a = reg.battery_current_a(peak_load_a, supply_v, battery_v) if peak_load_a else None
@@ -458,7 +439,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     rescale = functools.partial(_rescaled, base=base, rate_hz=rate_hz, continuous=continuous, other=other,
                                 sleep_a=sleep_a, supply_v=supply_v, battery_v=battery_v, reg=reg, run_a=run_a, bat=bat,
                                 mcu_min_v=mcu.supply_min_v)
-    return DutyResult(phases=_PhaseRows(rows), summary=summary, battery=battery_dict,
+    return DutyResult(phases=frame_from_rows(rows, PHASE_COLUMNS), summary=summary, battery=battery_dict,
                       assumptions=assumptions, warnings=warnings, drivers=drivers, rescale=rescale)
 
 
