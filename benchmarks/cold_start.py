@@ -38,6 +38,7 @@ def main() -> None:
     rows = [("python -c 'import pandas, numpy' (baseline)", [sys.executable, "-c", "import pandas, numpy"]),
             (f"energy estimate kws --mcu {args.mcu} --json", estimate),
             ("  ... --duty 1/min --battery cr2032", estimate + ["--duty", "1/min", "--battery", "cr2032"]),
+            ("  ... the same printed as tables (no --json)", estimate[:-1] + ["--duty", "1/min", "--battery", "cr2032"]),
             ("energy --help", [sys.executable, "-m", "joulescope_free.cli", "--help"])]
     medians = [(name, median_s(argv, args.runs)) for name, argv in rows]
     base = medians[0][1]

@@ -53,8 +53,11 @@ def unbuilt(obj, name: str):
 
 
 def plain_value(obj, name: str):
-    """Field ``name`` of ``obj`` for JSON: a Deferred's plain form without building it, else the value itself."""
-    value = obj.__dict__[f"_{name}"]
+    """Field ``name`` of ``obj`` for JSON or printing: a Deferred's plain form without building it, else the value
+    itself (also for an object whose field is an ordinary attribute)."""
+    value = getattr(obj, "__dict__", {}).get(f"_{name}")
+    if value is None:
+        return getattr(obj, name, None)
     return value.plain_form() if isinstance(value, Deferred) else value
 
 
@@ -82,3 +85,12 @@ def _series_of_dict(values: dict):
     import pandas as pd
 
     return pd.Series(values, dtype=object)
+
+
+def table_rows(obj, name: str) -> list:
+    """Table field ``name`` of ``obj`` as row dicts for printing, without making a DataFrame that is not made yet
+    (a DataFrame's missing cells stay NaN; a missing table is no rows)."""
+    value = plain_value(obj, name)
+    if value is None:
+        return []
+    return value.to_dict(orient="records") if hasattr(value, "to_dict") else list(value)

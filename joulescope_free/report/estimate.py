@@ -7,8 +7,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..units import si_band, si_format
 from ..bands import BANDS_FILE
+from ..deferred import plain_value, table_rows
+from ..units import si_band, si_format
 
 
 def _fmt_bytes(n) -> str:
@@ -45,7 +46,7 @@ def duty_band_line(s) -> str:
 
 def render_estimate(result, console: Console | None = None, top: int = 8, max_assumptions: int = 12) -> None:
     console = console or Console()
-    s, t = result.summary, result.target
+    s, t = plain_value(result, "summary"), result.target  # plain rows: printing makes no pandas objects
     console.print(f"[bold]{Path(result.model['path']).name}[/] on {t['mcu_name']} ({t['mcu']}, {t['core']}), "
                   f"{t['runtime']}, {t['clock_hz'] / 1e6:g} MHz, {t['supply_v']:g} V", highlight=False)
     head = Table(show_header=False)
@@ -66,19 +67,19 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
     console.print(head)
     console.print(band_line(s), highlight=False, markup=False)
 
-    layers = result.layers
-    total = float(layers["cycles"].sum()) or 1.0
-    costly = layers.sort_values("cycles", ascending=False).head(top)
+    layers = table_rows(result, "layers")
+    total = float(sum(r["cycles"] for r in layers)) or 1.0
+    costly = sorted(layers, key=lambda r: -r["cycles"])[:top]
     lt = Table(title=f"costliest layers (of {len(layers)})", title_justify="left")
     for col, just in (("#", "right"), ("op", "left"), ("MACs", "right"), ("latency", "right"), ("share", "right"),
                       ("flash stall", "right")):
         lt.add_column(col, justify=just)
-    for _, r in costly.iterrows():
+    for r in costly:
         lt.add_row(str(r["index"]), str(r["op"]), f"{int(r['macs']):,}", si_format(r["latency_s"], "s"),
                    f"{r['cycles'] / total:.0%}", f"{r['memory_cycles'] / max(r['cycles'], 1):.0%}")
     console.print(lt)
 
-    if len(result.phases):
+    if table_rows(result, "phases"):
         from .usage import render_duty
 
         render_duty(result, console)

@@ -143,18 +143,19 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     object with ``phases``, ``summary``, ``battery`` and optionally ``drivers``/``warnings``/``assumptions``."""
     from rich.table import Table
 
+    from ..deferred import plain_value, table_rows
     from ..usage.duty import format_rate
 
     console = _console(console)
-    phases = duty_result.phases
-    s = duty_result.summary
-    if phases is None or len(phases) == 0:
+    phases = table_rows(duty_result, "phases")
+    s = plain_value(duty_result, "summary")
+    if not phases:
         return
     table = Table(title=f"Where the energy goes ({format_rate(_get(s, 'rate_hz'))}, "
                         f"period {si_format(_get(s, 'period_s'), 's')})", title_justify="left")
     for col in ("phase", "rate", "duration", "current", "energy", "average current", "share"):
         table.add_column(col, justify="left" if col == "phase" else "right")
-    for _, r in phases.sort_values("share", ascending=False).iterrows():
+    for r in sorted(phases, key=lambda r: -_get(r, "share", -math.inf)):  # largest first, NaN last
         kind = _get(r, "kind", "")
         rate = "always" if kind == "always-on" else "constant" if kind == "regulator" else format_rate(_get(r, "rate_hz"))
         duration = "-" if kind in ("always-on", "regulator") else si_format(_get(r, "duration_s"), "s")
