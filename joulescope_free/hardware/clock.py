@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
 
+from ..deferred import built_on_read, frame_from_rows, plain_value
 from ..units import si_format
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GRID_POINTS = 25
 NO_FIXED_CURRENT_FLOOR = 0.25   # the chain's own "static current not modelled" threshold (chain._chain)
@@ -40,13 +43,13 @@ class ClockSearch:
     fixed: bool                    # the part has a fixed clock: nothing was searched
     low_clock_hz: float
     high_clock_hz: float
-    curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CURVE_COLUMNS))
+    curve: pd.DataFrame = built_on_read()  # CURVE_COLUMNS, one row per clock evaluated; made on first read
     notes: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"clock_hz": self.clock_hz, "objective": self.objective, "fixed": self.fixed,
                 "low_clock_hz": self.low_clock_hz, "high_clock_hz": self.high_clock_hz,
-                "curve": self.curve, "notes": list(self.notes)}
+                "curve": plain_value(self, "curve"), "notes": list(self.notes)}
 
 
 def search_range(part) -> tuple[float, float]:
@@ -63,14 +66,12 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
     ``evaluate`` returns the estimate summary (a dict with ``objective``, ``latency_s``, ...) at a clock, or raises
     :class:`~joulescope_free.errors.UserError` when the clock is infeasible (too slow for the rate); such clocks
     are skipped and marked ``feasible = False`` in the curve."""
-    from scipy.optimize import minimize_scalar
-
     from ..errors import UserError
 
     low, high = search_range(part)
     label = OBJECTIVE_LABELS.get(objective, objective)
     if low >= high:  # a fixed clock
-        curve = pd.DataFrame([_row(high, evaluate(high), objective, part)], columns=CURVE_COLUMNS)
+        curve = frame_from_rows([_row(high, evaluate(high), objective, part)], CURVE_COLUMNS)
         return ClockSearch(high, objective, True, high, high, curve,
                            [f"{part.id} has a fixed clock ({high / 1e6:g} MHz): nothing to optimise"])
 
@@ -85,6 +86,8 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
                 memo[key] = None
         s = memo[key]
         return math.inf if s is None or s.get(objective) is None else float(s[objective])
+
+    from scipy.optimize import minimize_scalar
 
     # wait-state edges cut the range into smooth pieces
     edges = sorted({low, high, *(float(hz) for hz, _ in part.flash_wait_states if low < float(hz) < high)})
@@ -103,7 +106,7 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
         raise UserError(f"no clock between {low / 1e6:g} and {high / 1e6:g} MHz on {part.id} keeps up with the "
                         f"duty cycle; lower the rate")
     clocks = sorted({round(float(f), 3) for f in list(grid) + edges + [best]})
-    curve = pd.DataFrame([_row(f, memo.get(f), objective, part) for f in clocks], columns=CURVE_COLUMNS)
+    curve = frame_from_rows([_row(f, memo.get(f), objective, part) for f in clocks], CURVE_COLUMNS)
     notes = [f"clock searched from {low / 1e6:.4g} to {high / 1e6:.4g} MHz for the lowest {label}: "
              f"{best / 1e6:.4g} MHz ({si_format(value(best), _unit(objective))}; at the maximum "
              f"{si_format(value(high), _unit(objective))})"]
