@@ -96,7 +96,8 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
                     fast[di, bi] = row
         for (di, dt), (bi, bt), pf in itertools.product(enumerate(duties), enumerate(batteries), profiles):
             row = {"model": Path(path).name if path else "<bytes>", "model_path": path,
-                   "mcu": getattr(part, "id", part), "runtime": rt, "duty": dt,
+                   "mcu": getattr(part, "id", part), "runtime": rt, "clock_hz": _asked_hz(clk),
+                   "supply_v": _asked_number(sv), "duty": dt,
                    "battery": bt if not isinstance(bt, dict) else "inline", "error": None}
             done = fast.get((di, bi))
             if done is not None:
@@ -108,6 +109,19 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
     frame["rate_hz"] = frame["rate_hz"].astype(float)
     frame["error"] = frame["error"].astype(object).where(frame["error"].notna(), None)
     return frame
+
+
+def _asked_number(value):
+    """A number the user gave (an error row still says which combination it is), or None."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _asked_hz(clock_mhz):
+    mhz = _asked_number(clock_mhz)
+    return mhz * 1e6 if mhz is not None else None
 
 
 def _chain_row(row: dict, analysis, part, rt, clk, sv, dt, bt, pf, cache: dict, errors: str) -> None:

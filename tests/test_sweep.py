@@ -149,6 +149,9 @@ def test_vectorised_blocks_equal_the_chain_row_by_row_errors_included():
     errors = fast["error"].dropna()
     assert fast["error"].isna().sum() > 100 and len(errors) > 100
     assert errors.str.contains("faster than the inference").any() and errors.str.contains("above").any()
+    # an error row still says which combination it is: the clock asked for
+    above = fast[fast["error"].fillna("").str.startswith("clock 100 MHz is above the nrf52840 maximum")]
+    assert len(above) and (above["clock_hz"] == 100e6).all() and (above["mcu"] == "nrf52840").all()
 
 
 def test_cli_refuses_a_misspelt_name_before_the_run(zoo, tmp_path, capsys):
