@@ -545,6 +545,10 @@ def write_table(frame, path) -> Path:
 
     path = Path(path)
     suffix = path.suffix.lower()
+    frame = frame.copy()
+    for column in ("fits_ram", "fits_flash"):  # True/False, empty on error rows (not 1.0 from a mixed column)
+        if column in frame:
+            frame[column] = frame[column].astype("boolean")
     if suffix == ".csv":
         return write_csv_safely(path, frame)
     if suffix in (".parquet", ".pq"):
@@ -555,7 +559,6 @@ def write_table(frame, path) -> Path:
                             "or write a .csv") from None
         import io
 
-        frame = frame.copy()
         for column in ("duty", "battery", "mcu", "runtime"):  # inputs may mix names and numbers (duty 0.5, "1/min")
             frame[column] = frame[column].map(lambda v: None if v is None else str(v))
         buffer = io.BytesIO()

@@ -3,6 +3,7 @@ row per unreadable model, CSV/Parquet output, a Dask LocalCluster, and every ret
 ``jf.estimate`` row by row."""
 from __future__ import annotations
 
+import csv
 import hashlib
 import math
 import random
@@ -64,6 +65,9 @@ def test_cli_sweeps_a_folder_with_one_error_row_per_unreadable_model(zoo, tmp_pa
     e = jf.estimate(zoo / "sub" / "vww.tflite", "stm32l4r5", duty="1/s", battery="cr2032")
     assert row["energy_per_inference_j"] == pytest.approx(e.summary["energy_per_inference_j"], rel=1e-12)
     assert row["battery_life_days"] == pytest.approx(e.summary["battery_life_days"], rel=1e-12)
+    with out_csv.open(newline="") as fh:  # fits_ram as True/False beside the error row, not 1.0
+        cells = {r["model"]: r["fits_ram"] for r in csv.DictReader(fh)}
+    assert cells == {"kws.tflite": "True", "vww.tflite": "True", "broken.tflite": ""}
 
 
 def test_the_analysis_cache_is_keyed_by_the_file_hash_and_a_rerun_reads_no_model(zoo, monkeypatch):
