@@ -301,7 +301,8 @@ def sweep(
     mcu: List[str] = typer.Option(..., "--mcu", help="MCU ids, comma-separated or the flag repeated."),
     output: Path = typer.Option(..., "-o", "--output", help="The table to write: .csv, or .parquet (parquet extra)."),
     runtime: List[str] = typer.Option([], "--runtime", help="Runtime ids (default: each part's)."),
-    clock_mhz: List[str] = typer.Option([], "--clock-mhz", help="Clocks in MHz (default: each part's)."),
+    clock_mhz: List[str] = typer.Option([], "--clock-mhz", help="Clocks in MHz (default: each part's), or 'best': "
+                                        "each row at the clock with its lowest average current."),
     supply_v: List[str] = typer.Option([], "--supply-v", help="Supply voltages in V."),
     duty: List[str] = typer.Option([], "--duty", help="Inference rates, e.g. 1/s,1/min,'every 10 min'."),
     battery: List[str] = typer.Option([], "--battery", help="Battery ids (default with a rate: 2xaa-alkaline)."),

@@ -65,7 +65,8 @@ def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, b
     """One row per combination of the given lists (each model analysed once).
 
     A combination that is invalid (a runtime that does not run on that core, a clock above the part's maximum)
-    gives a row whose ``error`` column says why, unless ``errors="raise"``. ``client``: a
+    gives a row whose ``error`` column says why, unless ``errors="raise"``. A clock of ``"best"`` searches each
+    row's clock as ``estimate(clock_mhz="best")`` does (row by row: the search runs the chain about 50 times). ``client``: a
     ``dask.distributed.Client`` (``[dask]`` extra): each model is analysed, and its rows computed, on the cluster.
     ``vectorised=False``: every row through the chain one by one (the reference the blocks are tested against).
     """
@@ -90,7 +91,8 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
         analysis = analyses[mi]
         path = analysis.path if not isinstance(m, (bytes, bytearray)) else None
         fast = {}
-        if blocks is not None and profiles == [None]:
+        best = _is_best(clk)  # searched per row (the best clock depends on the rate and battery): not in blocks
+        if blocks is not None and profiles == [None] and not best:
             for bi, bt in enumerate(batteries):
                 for di, row in enumerate(blocks.rows(analysis, part, rt, clk, sv, duties, bt)):
                     fast[di, bi] = row
@@ -102,6 +104,8 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
             done = fast.get((di, bi))
             if done is not None:
                 row.update(done)
+            elif best:
+                _best_clock_row(row, analysis, part, rt, sv, dt, bt, pf, cache, errors)
             else:
                 _chain_row(row, analysis, part, rt, clk, sv, dt, bt, pf, cache, errors)
             rows.append(row)
@@ -109,6 +113,25 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
     frame["rate_hz"] = frame["rate_hz"].astype(float)
     frame["error"] = frame["error"].astype(object).where(frame["error"].notna(), None)
     return frame
+
+
+def _is_best(clock_mhz) -> bool:
+    return isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best"
+
+
+def _best_clock_row(row: dict, analysis, part, rt, sv, dt, bt, pf, cache: dict, errors: str) -> None:
+    """``clock_mhz="best"``: the clock with the lowest average current for this row's rate and battery (lowest
+    energy per inference without a rate), searched as ``estimate`` does, then the row at that clock."""
+    from .chain import _best_clock
+
+    try:
+        search = _best_clock(analysis, part, rt, sv, dt, pf, bt, None, None, None, None)
+    except UserError as exc:
+        if errors == "raise":
+            raise
+        row["error"] = str(exc)
+        return
+    _chain_row(row, analysis, part, rt, search.clock_hz / 1e6, sv, dt, bt, pf, cache, errors)
 
 
 def _asked_number(value):

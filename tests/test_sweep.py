@@ -158,6 +158,19 @@ def test_vectorised_blocks_equal_the_chain_row_by_row_errors_included():
     assert len(above) and (above["clock_hz"] == 100e6).all() and (above["mcu"] == "nrf52840").all()
 
 
+def test_best_clock_rows_are_the_clocks_estimate_finds():
+    table = jf.sweep([KWS], mcu=["stm32l4r5", "nrf52840"], clock_mhz=["best", 64], duty=["1/min", "1/s"])
+    best = table.iloc[[0, 1, 4, 5]]  # per part: the "best" rows come first, then the 64 MHz ones
+    assert best["error"].isna().all()
+    for _, row in best.iterrows():
+        e = jf.estimate(KWS, row["mcu"], duty=row["duty"], clock_mhz="best")
+        assert row["clock_hz"] == e.target["clock_hz"]
+        assert row["average_current_a"] == pytest.approx(e.summary["average_current_a"], rel=1e-12)
+    l4 = table[table["mcu"] == "stm32l4r5"]  # the search found a clock below the maximum with less current
+    assert (l4["clock_hz"].iloc[:2] < 64e6).all()
+    assert (l4["average_current_a"].iloc[:2].to_numpy() < l4["average_current_a"].iloc[2:].to_numpy()).all()
+
+
 def test_cli_refuses_a_misspelt_name_before_the_run(zoo, tmp_path, capsys):
     for flags, words in ((["--mcu", "nrf52840,nrf5284"], "did you mean nrf52840"),
                          (["--mcu", "esp32s3", "--battery", "cr2033"], "did you mean cr2032"),
