@@ -66,8 +66,9 @@ def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, b
 
     A combination that is invalid (a runtime that does not run on that core, a clock above the part's maximum)
     gives a row whose ``error`` column says why, unless ``errors="raise"``. A clock of ``"best"`` searches each
-    row's clock as ``estimate(clock_mhz="best")`` does (row by row: the search runs the chain about 50 times). ``client``: a
-    ``dask.distributed.Client`` (``[dask]`` extra): each model is analysed, and its rows computed, on the cluster.
+    row's clock as ``estimate(clock_mhz="best")`` does (row by row: the search runs the chain about 50 times).
+    ``client``: a ``dask.distributed.Client`` (``[dask]`` extra): each model is analysed, and its rows computed, on
+    the cluster.
     ``vectorised=False``: every row through the chain one by one (the reference the blocks are tested against).
     """
     model_list = _as_list(models)

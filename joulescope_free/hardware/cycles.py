@@ -106,9 +106,9 @@ def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None)
     """Per-layer ``compute_cycles``, ``memory_cycles`` and ``cycles`` (floats), in the order of ``layers``.
 
     ``layers``: the analysis layer table, or its :func:`layer_arrays` (faster when called many times)."""
-    a = layers if isinstance(layers, LayerArrays) else layer_arrays(layers)
     import pandas as pd
 
+    a = layers if isinstance(layers, LayerArrays) else layer_arrays(layers)
     compute, memory = cycle_arrays(a, runtime, core, mcu, clock_hz)
     return pd.DataFrame({"compute_cycles": compute, "memory_cycles": memory, "cycles": compute + memory},
                         index=a.index)
