@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import chain
 from .errors import UserError
+from .usage.lifetime import _nansum
 
 __all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
 
@@ -94,8 +95,7 @@ def life_curve(result, model, profile=None, battery=None, regulator=None, build=
         except UserError:
             continue
         phases = c["phases"].plain_form() if c["phases"] is not None else None  # row dicts (no table needed)
-        share = (sum(r["share"] for r in phases if r["kind"] == "sleep" and r["share"] == r["share"])
-                 if phases is not None else math.nan)  # NaN skipped, as pandas sums
+        share = _nansum([r["share"] for r in phases if r["kind"] == "sleep"]) if phases is not None else math.nan
         rows.append({"rate_hz": float(r), "average_current_a": c["summary"].get("average_current_a"),
                      "battery_life_days": c["summary"].get("battery_life_days"), "sleep_share": share})
     return pd.DataFrame(rows, columns=["rate_hz", "average_current_a", "battery_life_days", "sleep_share"])
