@@ -1,7 +1,7 @@
 """Fit the few free coefficients of the cycle and power models to the MLPerf Tiny calibration table.
 
 Open-source runtimes (TFLM + CMSIS-NN, microTVM, ...) have no free cycle coefficient: their kernels were simulated
-from the real code (power_models/kernels, benchmarks/kernels). Closed runtimes (X-CUBE-AI, Plumerai, Bosch HALE)
+from the real code (power_models/kernels, kernel_sim). Closed runtimes (X-CUBE-AI, Plumerai, Bosch HALE)
 are hung on that simulated baseline: on each core, their cost per kernel kind is a multiple of the simulated
 CMSIS-NN cost. Free parameters, per closed runtime version:
   * ``conv_ratio`` and ``depthwise_ratio`` (the fully-connected ratio is one factor shared by all closed runtimes,

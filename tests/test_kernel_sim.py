@@ -1,4 +1,4 @@
-"""The kernel tables (power_models/kernels) and the harness that writes them (benchmarks/kernels).
+"""The kernel tables (power_models/kernels) and the harness that writes them (kernel_sim).
 
 The table checks always run. The simulator checks need the Arm toolchain and unicorn/capstone/pyelftools (the
 ``kernels`` extra); without them they skip and say why.

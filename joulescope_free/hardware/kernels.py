@@ -1,7 +1,7 @@
 """Kernel costs simulated from the real kernel code: the tables in ``power_models/kernels/`` and how a layer maps
 onto them.
 
-``benchmarks/kernels/run.py`` compiles each open-source kernel library (CMSIS-NN, the TFLM reference kernels,
+``kernel_sim/run.py`` compiles each open-source kernel library (CMSIS-NN, the TFLM reference kernels,
 ESP-NN, ...) for each core class, runs every kernel over a grid of shapes on an instruction-set simulator, checks
 its output against numpy and fits, per (library, kernel variant, core, build), a cost formula
 

@@ -6,7 +6,7 @@ LX7). Neither is the ESP32-C3, so this is no validation of the C3 timing model, 
 cycles per MAC are in the range real RISC-V and Xtensa cores reach with this code. Each README shape is simulated
 with the ANSI function (and with the default *_opt dispatch, for the ratio) on riscv32 at -O2.
 
-    python benchmarks/kernels/esp_nn_crosscheck.py
+    python kernel_sim/esp_nn_crosscheck.py
 """
 from __future__ import annotations
 

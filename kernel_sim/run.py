@@ -1,7 +1,7 @@
 """Regenerate the kernel tables: simulate every (library, variant, core, build) over its shape grid, check the
 outputs, fit, write ``results/<library>.csv`` and ``power_models/kernels/<library>.toml``.
 
-    python benchmarks/kernels/run.py [--library L] [--core C] [--build B] [--variant V] [--quick]
+    python kernel_sim/run.py [--library L] [--core C] [--build B] [--variant V] [--quick]
 
 Libraries are the ``lib_*.py`` modules of this folder: a module is a library (attributes ``LIBRARY``, ``NAME``,
 ``SOURCE``, ``VARIANTS``, functions ``cores()``, ``builds(core)``, ``simulate(...)``, ``simulated(...)``, optional

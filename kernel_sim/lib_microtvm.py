@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 
 LIBRARY = "microtvm-untuned"
 NAME = "microTVM, untuned default schedules (representative loops)"
-SOURCE = ("representative C loops written for benchmarks/kernels/microtvm_driver.c after the structure of TVM's "
+SOURCE = ("representative C loops written for kernel_sim/microtvm_driver.c after the structure of TVM's "
           "generated C for the default conv2d_nhwc / depthwise_conv2d_nhwc / dense schedules (not TVM output)")
 CORES = ("cortex-m4", "cortex-m7", "cortex-m33")
 BUILDS = ("O2",)

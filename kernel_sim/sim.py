@@ -5,7 +5,7 @@ API (stable; the TFLM and other library modules use it):
 ``build(sources, core, build, include_dirs=(), defines=(), cxx=False, extra_flags=()) -> Path``
     Compile and link ``sources`` (C or C++ files) into an ELF for ``core`` (``cortex-m0plus``, ``cortex-m3``,
     ``cortex-m4``, ``cortex-m7``, ``cortex-m33``) at build ``O2``/``Os``/``O3``. Cached under
-    ``benchmarks/kernels/build/<hash>/`` by a hash of the compiler version, flags and the content of every file
+    ``kernel_sim/build/<hash>/`` by a hash of the compiler version, flags and the content of every file
     the preprocessor reads (``gcc -MM``), so an unchanged kernel is never rebuilt.
 ``run(elf, core, set_globals={}, read={}, entry="bench_entry", args=()) -> Result``
     Load the ELF into unicorn (the core's CPU model, Thumb), write globals by symbol name (an ``int`` is

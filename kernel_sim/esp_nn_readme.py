@@ -25,8 +25,8 @@ measurement for the ESP32 (LX6), which has no kernels of its own in ESP-NN (by d
 ``*_opt`` conv/depthwise/softmax, which on riscv32 cost 0.54-0.62x their ANSI C versions, conv 1x1 to depthwise).
 Build ``O2``: ESP-NN's CMakeLists.txt compiles the component with ``-O2`` whatever the project's optimisation.
 
-Run: ``python benchmarks/kernels/run.py --library esp-nn-generic`` (through ``EspNNGeneric.write_published``)
-or ``python benchmarks/kernels/esp_nn_readme.py`` alone.
+Run: ``python kernel_sim/run.py --library esp-nn-generic`` (through ``EspNNGeneric.write_published``)
+or ``python kernel_sim/esp_nn_readme.py`` alone.
 """
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
+REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
 from joulescope_free.datafile import load_toml, toml_value  # noqa: E402
@@ -40,7 +40,7 @@ RESULTS_DIR = HERE / "results"
 TABLES_DIR = REPO / "power_models" / "kernels"
 CSV_COLUMNS = ["library", "variant", "function", "core", "build"]
 CSV_TAIL = [*FEATURES, "instructions", "cycles", "output_ok"]
-TABLE_HEADER = "# Written by `python benchmarks/kernels/run.py`; do not edit by hand.\n"
+TABLE_HEADER = "# Written by `python kernel_sim/run.py`; do not edit by hand.\n"
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Timing:
 TIMING = Timing()
 TIMING_SOURCE = ("a derived ESP32-C3 timing model (4-stage in-order RV32IMC; no published cycle table: assumed "
                  f"ALU/load/store 1, load-use +{TIMING.load_use}, taken branch/jump +{TIMING.taken}, "
-                 f"MUL {TIMING.mul}, DIV {TIMING.div}; see benchmarks/kernels/sim_riscv.py)")
+                 f"MUL {TIMING.mul}, DIV {TIMING.div}; see kernel_sim/sim_riscv.py)")
 
 _LOADS = {"lb", "lbu", "lh", "lhu", "lw", "c.lw", "c.lwsp"}
 _MULS = {"mul", "mulh", "mulhu", "mulhsu"}
