@@ -10,7 +10,6 @@ A mismatch raises: it never becomes a table row.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from grids import conv_shape, depthwise_shape, eltwise_shape, fc_shape, pool_sha
 from timing import TIMING_SOURCE
 
 HERE = Path(__file__).resolve().parent
-THIRD_PARTY = Path(os.environ.get("KERNELS_THIRD_PARTY", "/work/shared/third_party"))
+THIRD_PARTY = sim.THIRD_PARTY
 SOURCE_DIRS = ("ConvolutionFunctions", "NNSupportFunctions", "FullyConnectedFunctions", "BasicMathFunctions",
                "PoolingFunctions", "SoftmaxFunctions")
 # s8 kernels only (plus the two support files they call); not the s4/s16 kernels, wrappers or other operators

@@ -9,7 +9,6 @@ stubs for the headers the snapshot lacks in ``tflm_reference_stubs/``. Outputs a
 from __future__ import annotations
 
 import math
-import os
 import zlib
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import timing
 import tflm_reference_numpy as ref
 
 HERE = Path(__file__).resolve().parent
-THIRD_PARTY = Path(os.environ.get("KERNELS_THIRD_PARTY", "/work/shared/third_party"))
+THIRD_PARTY = sim.THIRD_PARTY
 TFLM = THIRD_PARTY / "tflite-micro"
 GEMMLOWP_INCLUDE = Path("/usr/include/gemmlowp")  # Debian libgemmlowp-dev: fixedpoint/fixedpoint.h
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import shutil
 import struct
 import subprocess
@@ -35,6 +36,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 BUILD_DIR = HERE / "build"
+#: the kernel library snapshots (CMSIS-NN, TFLite Micro, ESP-NN, ...): the shared folder beside the clone
+#: (``<clone>/../shared/third_party``), or the folder named by the environment variable ``KERNELS_THIRD_PARTY``
+THIRD_PARTY = Path(os.environ.get("KERNELS_THIRD_PARTY", HERE.parent.parent / "shared" / "third_party"))
 BUILDS = ("O2", "Os", "O3")
 CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33")
 

@@ -15,7 +15,7 @@ import pytest
 
 from joulescope_free.hardware import kernels
 
-HARNESS = Path(__file__).resolve().parents[1] / "benchmarks" / "kernels"
+HARNESS = Path(__file__).resolve().parents[1] / "kernel_sim"
 
 
 # ------------------------------------------------------------------------------- README tick rows, by hand

@@ -18,7 +18,7 @@ from joulescope_free.datafile import load_toml
 from joulescope_free.hardware import kernels
 
 REPO = Path(__file__).resolve().parents[1]
-HARNESS = REPO / "benchmarks" / "kernels"
+HARNESS = REPO / "kernel_sim"
 TABLES = sorted((REPO / "power_models" / "kernels").glob("*.toml"))
 
 
