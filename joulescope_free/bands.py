@@ -191,7 +191,7 @@ def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, s
     from .hardware.kernels import kernel_core, modelled_basis
     from .hardware.runtimes import load_core
 
-    if modelled_basis(runtime, core) == "simulated":
+    if modelled_basis(runtime, load_core(core)) == "simulated":
         return "simulated", f"{runtime.kernels_for(core)} kernels simulated for {core}"
     unmeasured = runtime.version_note.split(";")[0] if runtime.version_note else \
         f"{runtime.label} is not measured on {core}"

@@ -101,19 +101,6 @@ def life_curve(result, model, profile=None, battery=None, regulator=None, build=
     return pd.DataFrame(rows, columns=["rate_hz", "average_current_a", "battery_life_days", "sleep_share"])
 
 
-def sleep_crossover_hz(curve: pd.DataFrame) -> float | None:
-    """The rate [Hz] where sleep stops being half or more of the average current (log-interpolated), or None."""
-    if curve is None or not len(curve):
-        return None
-    share = curve["sleep_share"].to_numpy(dtype=float)
-    rate = curve["rate_hz"].to_numpy(dtype=float)
-    for i in range(1, len(share)):
-        if share[i - 1] >= 0.5 > share[i]:
-            x0, x1 = math.log(rate[i - 1]), math.log(rate[i])
-            return math.exp(x0 + (share[i - 1] - 0.5) / (share[i - 1] - share[i]) * (x1 - x0))
-    return None
-
-
 def report(model, mcu, output=None, force: bool = False, **kw):
     """The design-review page: one self-contained HTML file (inline SVG charts, no network) for one or more
     targets (``mcu``: list or comma-separated ids; ``kw``: :func:`~joulescope_free.api.estimate`'s arguments).

@@ -38,9 +38,9 @@ sys.path.insert(0, str(HERE))
 
 import fit  # noqa: E402
 import grids  # noqa: E402
+from esp_nn import COMMIT  # noqa: E402
 from grids import conv_shape, depthwise_shape, eltwise_shape, fc_shape, pool_shape, softmax_shape  # noqa: E402
 
-COMMIT = "d45b843ca5f8"
 TWO_POINT_FEATURES = ("macs", "outputs")
 CORE = "xtensa-lx7"
 BUILD = "O2"
@@ -182,8 +182,8 @@ def print_table() -> None:
 
 
 if __name__ == "__main__":
-    import lib_esp_nn_generic as generic
+    import esp_nn
 
-    for path in write(generic.LIBRARY, generic.NAME, generic.SOURCE):
+    for path in write(esp_nn.GENERIC_LIBRARY, esp_nn.GENERIC_NAME, esp_nn.GENERIC_SOURCE):
         print("wrote", path)
     print_table()

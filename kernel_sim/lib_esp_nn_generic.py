@@ -22,6 +22,7 @@ Globals, random cases and the bit-exact numpy check are ``cmsis_nn``'s (the driv
 """
 from __future__ import annotations
 
+import esp_nn
 import sim
 import sim_riscv
 from cmsis_nn import THIRD_PARTY, CmsisNN
@@ -29,10 +30,7 @@ from lib_tflm_reference import VARIANTS as TFLM_VARIANTS
 from grids import conv_shape
 
 ESP_NN = THIRD_PARTY / "esp-nn"
-LIBRARY = "esp-nn-generic"
-NAME = "ESP-NN generic C kernels (ESP32, ESP32-C3)"
-SOURCE = ("espressif/esp-nn commit d45b843ca5f8 (2026-04-27, after v1.2.0; copy in shared/third_party/esp-nn): "
-          "src/*/*_ansi.c and *_opt.c, Apache-2.0")
+LIBRARY, NAME, SOURCE = esp_nn.GENERIC_LIBRARY, esp_nn.GENERIC_NAME, esp_nn.GENERIC_SOURCE
 KERNEL_SOURCES = ["convolution/esp_nn_conv_ansi.c", "convolution/esp_nn_conv_opt.c",
                   "convolution/esp_nn_depthwise_conv_ansi.c", "convolution/esp_nn_depthwise_conv_opt.c",
                   "fully_connected/esp_nn_fully_connected_ansi.c", "basic_math/esp_nn_add_ansi.c",

@@ -60,6 +60,9 @@ SECTIONS
 """
 
 GCC_CPU = {core: core for core in CORES}
+#: core -> ``run(elf, set_globals, read, entry, timeout_s) -> Result`` of another architecture, registered by its
+#: module (``sim_riscv`` adds ``riscv32`` when imported: it imports this module, never the other way round)
+RUNNERS: dict = {}
 
 
 def gcc_cpu(core: str) -> str:
@@ -220,13 +223,15 @@ def load(uc, elf, set_globals: dict | None = None) -> _Image:
 
 def run(elf, core: str, set_globals: dict | None = None, read: dict | None = None,
         entry: str = "bench_entry", args=(), timeout_s: float = 300.0) -> Result:
-    """Call ``entry`` in ``elf`` on ``core`` and count its cycles (see the module docstring)."""
-    if core == "riscv32":  # RV32IMC: sim_riscv.py (same image layout, loader and Result; no arguments)
-        import sim_riscv
-
+    """Call ``entry`` in ``elf`` on ``core`` and count its cycles (see the module docstring). A core of another
+    architecture goes to the runner its module registered in :data:`RUNNERS` (``sim_riscv`` for ``riscv32``)."""
+    if core in RUNNERS:
         if args:
-            raise ValueError("riscv32 entries take no arguments")
-        return sim_riscv.run(elf, set_globals, read, entry, timeout_s)
+            raise ValueError(f"{core} entries take no arguments")
+        return RUNNERS[core](elf, set_globals, read, entry, timeout_s)
+    if core not in CORES:
+        raise ValueError(f"unknown core {core!r}: Arm cores {', '.join(CORES)}; other architectures register a runner "
+                         "in sim.RUNNERS when their module is imported (import sim_riscv for riscv32)")
     from unicorn import UC_ARCH_ARM, UC_HOOK_BLOCK, UC_MODE_THUMB, Uc
     from unicorn import arm_const as U
 

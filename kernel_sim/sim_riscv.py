@@ -212,3 +212,6 @@ def _block(uc, key):
             raise RuntimeError(f"capstone could not decode the block at {address:#x} ({size} bytes)")
         hit = _BLOCKS[(code, address)] = (block_cost(insns), len(insns))
     return hit
+
+
+sim.RUNNERS["riscv32"] = run  # sim.run(elf, "riscv32", ...) hands over to this module

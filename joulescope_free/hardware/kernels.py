@@ -289,10 +289,9 @@ def simulated_cycles(shapes: LayerShapes, runtime, table_core: str, core_id: str
 def modelled_basis(runtime, core) -> str:
     """'simulated' where the runtime's own kernels were simulated (or tick-measured) on this very core class;
     'extrapolated' otherwise: a closed runtime (a ratio to a simulated baseline), a stand-in core, or no table.
-    ``core``: a CoreClass or its id. Whether the runtime was *measured* on the core is the validation's business."""
-    from .runtimes import load_core
-
-    core = load_core(core) if isinstance(core, str) else core
+    ``core``: a :class:`~joulescope_free.hardware.runtimes.CoreClass` (this module reads the kernel tables and never
+    imports the runtime catalog, which imports it). Whether the runtime was *measured* on the core is the
+    validation's business."""
     if runtime.kernel_ratios:
         return "extrapolated"
     return "simulated" if kernel_core(runtime, core) == core.id else "extrapolated"

@@ -332,7 +332,7 @@ def render_report(results, curves, frame=None) -> str:
     """The page for ``results`` (Estimates), ``curves`` (battery life vs rate per result, or None) and, with
     several targets, the compare ``frame``."""
     from .. import __version__
-    from ..review import sleep_crossover_hz
+    from ..usage.lifetime import sleep_crossover_hz
 
     model = Path(results[0].model.get("path", "model")).name
     parts = [f"<h1>Design review: {_esc(model)}</h1>",

@@ -524,3 +524,17 @@ def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: floa
     if bat.rechargeable:
         out.append(f"{bat.id} is rechargeable: the life is the time between charges")
     return out
+
+
+def sleep_crossover_hz(curve) -> float | None:
+    """On a life curve (a table with columns ``rate_hz`` and ``sleep_share``, rising rates: ``review.life_curve``),
+    the rate [Hz] where sleep stops being half or more of the average current (log-interpolated), or None."""
+    if curve is None or not len(curve):
+        return None
+    share = curve["sleep_share"].to_numpy(dtype=float)
+    rate = curve["rate_hz"].to_numpy(dtype=float)
+    for i in range(1, len(share)):
+        if share[i - 1] >= 0.5 > share[i]:
+            x0, x1 = math.log(rate[i - 1]), math.log(rate[i])
+            return math.exp(x0 + (share[i - 1] - 0.5) / (share[i - 1] - share[i]) * (x1 - x0))
+    return None
