@@ -256,7 +256,7 @@ def test_duty_band_recomputes_the_duty_cycle_by_hand():
 
 # ------------------------------------------------------------------------------------------- printed output
 def _printed_band(out: str, label: str):
-    m = re.search(rf"{label}[\s│]+([\d.]+) (\S*)(s|J) \(([\d.]+)-([\d.]+)\)", out)
+    m = re.search(rf"{label}[\s│]+([\d.]+) (\S*)(s|J) \(([\d.]+) to ([\d.]+) \2\3\)", out)
     assert m, f"no '{label} x (lo-hi)' in:\n{out}"
     scale = {"": 1, "m": 1e-3, "µ": 1e-6, "n": 1e-9}[m.group(2)]
     return [float(m.group(i)) * scale for i in (1, 4, 5)]
@@ -276,7 +276,7 @@ def test_printed_band_matches_the_json(capsys, mcu, runtime):
     flat = " ".join(out.split())
     assert f"band: 80 % interval, basis {s['estimate_basis']} (" in flat
     assert "p90, validated" not in flat and "latency_error_pct" not in s
-    m = re.search(r"battery life ([\d,.]+) days \(([\d,.]+)-([\d,.]+)\)", flat)
+    m = re.search(r"battery life ([\d,.]+) days \(([\d,.]+) to ([\d,.]+) days\)", flat)
     assert m, flat
     printed = [float(g.replace(",", "")) for g in m.groups()]
     assert printed == pytest.approx([s["battery_life_days"], s["battery_life_low_days"], s["battery_life_high_days"]],

@@ -175,8 +175,8 @@ def _fmt(label: str, value) -> str:
         return "[" + ", ".join(f"{v[1]} WS <= {v[0] / 1e6:g} MHz" for v in value) + "]"
     if isinstance(value, str):
         return value
-    if label.endswith("per MHz"):
-        return f"{value * 1e12:.3g} µA/MHz"
+    if "per MHz" in label:  # a per-hertz figure, with its path in brackets: "run current per MHz (ldo path)"
+        return si_format(value, "A/Hz")
     if label.endswith(("size", "RAM")):
         return f"{value / 1024:g} KiB"
     if "clock" in label:

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ..bands import BANDS_FILE
 from ..deferred import plain_value, table_rows
-from ..units import si_band, si_format
+from ..units import days_band_text, si_band, si_format
 
 
 def _fmt_bytes(n) -> str:
@@ -38,9 +38,7 @@ def duty_band_line(s) -> str:
                                         s["average_current_high_a"], "A")
     days = s.get("battery_life_days")
     if s.get("battery_life_low_days") is not None:
-        unit, scale = ("hours", 24) if days < 2 else ("days", 1)
-        text += (f", battery life {days * scale:,.4g} {unit} ({s['battery_life_low_days'] * scale:,.4g}-"
-                 f"{s['battery_life_high_days'] * scale:,.4g})")
+        text += ", battery life " + days_band_text(days, s["battery_life_low_days"], s["battery_life_high_days"])
     return head + text
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..units import DAYS_PER_YEAR, si_format
+from ..units import DAYS_PER_YEAR, days_text, si_format
+from .usage import life_text
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1180px;color:#222;
@@ -279,9 +280,8 @@ def card(r) -> str:
                      + f' <span class="band">at {_esc(_rate(s))}</span>'))
     days = _num(s.get("battery_life_days"))
     if days is not None:
-        rows.append(("battery life", _value("battery_life_days", days, f"{days:,.1f} days")
-                     + f" ({days / DAYS_PER_YEAR:.2f} years)"
-                     + _band_text(s, "battery_life_low_days", "battery_life_high_days", lambda v: f"{v:,.1f}")
+        rows.append(("battery life", _value("battery_life_days", days, life_text(days))
+                     + _band_text(s, "battery_life_low_days", "battery_life_high_days", days_text)
                      + f' <span class="band">limited by {_esc(s.get("battery_life_limited_by"))}</span>'))
     fit = lambda ok: '<span class="ok">fits</span>' if ok else '<span class="bad">does not fit</span>'  # noqa
     flash_of = kib(s["flash_available_bytes"]) if s.get("flash_available_bytes") else "external flash"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import math
 
-from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, si_format
+from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, days_text, si_format
 
 
 def _console(console=None):
@@ -113,8 +113,13 @@ def render_batteries(items, console=None) -> None:
 def life_text(days: float) -> str:
     """A battery life for people: hours below two days, else days, months and years."""
     if days < 2:
-        return f"{days * 24:,.3g} hours"
-    return f"{days:,.1f} days = {days / DAYS_PER_MONTH:,.1f} months = {days / DAYS_PER_YEAR:,.2f} years"
+        return days_text(days)
+    text = f"{days:,.1f} days"
+    if days >= 2 * DAYS_PER_MONTH:  # months and years only where they read as more than a rounding of zero
+        text += f" = {days / DAYS_PER_MONTH:,.1f} months"
+    if days >= DAYS_PER_YEAR / 2:
+        text += f" = {days / DAYS_PER_YEAR:,.2f} years"
+    return text
 
 
 def sleep_strategy_line(s) -> str:

@@ -31,7 +31,7 @@ from ..deferred import built_on_read, frame_from_rows
 from ..errors import UserError, unknown
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
 from .battery import Battery, load_battery
-from .duty import format_rate
+from .duty import format_rate, rate_text
 from .profiles import Profile, load_profile
 from .regulator import Regulator, load_regulator
 from .supply import check_supply
@@ -173,8 +173,8 @@ def too_fast(options, rate_hz: float) -> UserError:
     per = sum(r["duration_s"] for r in s.rows if r["per_inference"])
     return UserError(
         f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
-        f"{per * 1e3:.4g} ms (wake-up + inference + per-inference phases); the fastest rate that fits is "
-        f"{s.max_rate_hz:.4g}/s (or use continuous)")
+        f"{si_format(per, 's', 4)} (wake-up + inference + per-inference phases); the fastest rate that fits is "
+        f"{rate_text(s.max_rate_hz)} (or use continuous)")
 
 
 def _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode, continuous) -> list:
@@ -199,7 +199,7 @@ def _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode
                    f"{si_format(cold.average_current_a, 'A')} average")
         if crossover is not None:
             out.append(f"cold start ({cold.mode.name.split('(')[0].strip()}) wins below 1 inference per "
-                       f"{si_format(1 / crossover, 's')} ({crossover:.4g}/s), retaining wins above")
+                       f"{si_format(1 / crossover, 's')} ({rate_text(crossover)}), retaining wins above")
         else:
             out.append(f"retaining in {keep.mode.name} wins at every rate")
     else:

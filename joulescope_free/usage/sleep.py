@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..datafile import as_figure, load_toml
 from ..paths import data_dir
-from ..units import si_format
+from ..units import plain_number, si_format
 from .lifetime import ColdStart
 
 XIP_FLASH = ("internal", "external-qspi", "mram")
@@ -59,7 +59,7 @@ def sleep_inputs(summary: dict, part, rt, clock_hz: float, profile=None):
     cycles = (figs["init_cycles_fixed"][0] + figs["init_cycles_per_operator"][0] * n_ops
               + figs["init_cycles_per_persistent_byte"][0] * persistent)
     reinit_s = cycles / clock_hz
-    note = (f"runtime start-up after a cold start: {cycles:.4g} cycles ({n_ops} operators, {persistent} B "
+    note = (f"runtime start-up after a cold start: {plain_number(cycles, 4)} cycles ({n_ops} operators, {persistent} B "
             f"persistent) = {si_format(reinit_s, 's')} at {clock_hz / 1e6:g} MHz")
     notes.append(f"{note} (estimate, see power_models/cold_start.toml: "
                  f"{figs['init_cycles_per_operator'][1]})")
