@@ -141,11 +141,14 @@ def test_typical_entries(core):
 def test_generic_medians_by_hand():
     # cortex-m4: stm32l4r5 112 and nrf52840 52 µA/MHz -> 82; cortex-m7: 120, 270, 472 -> 270;
     # cortex-m33: stm32u575 26, stm32u385 16, ra6m4 99 -> 26
-    assert load_mcu("cortex-m4").run_current_per_hz_a == pytest.approx(82e-12)
-    assert load_mcu("cortex-m7").run_current_per_hz_a == pytest.approx(270e-12)
-    assert load_mcu("cortex-m33").run_current_per_hz_a == pytest.approx(26e-12)
+    # (the headline is the whole current at the maximum clock: split into fixed and per-MHz parts, the same total)
+    for core, per_mhz in (("cortex-m4", 82e-12), ("cortex-m7", 270e-12), ("cortex-m33", 26e-12)):
+        m = load_mcu(core)
+        assert m.run_current_a(m.max_clock_hz) == pytest.approx(per_mhz * m.max_clock_hz)
+        assert m.run_fixed_current_a == pytest.approx(0.17 * per_mhz * m.max_clock_hz)  # run_current.toml split
     # part figures taken from the core class
-    assert load_mcu("m467").run_current_per_hz_a == load_mcu("cortex-m4").run_current_per_hz_a
+    m467 = load_mcu("m467")
+    assert m467.run_current_a(m467.max_clock_hz) == pytest.approx(82e-12 * m467.max_clock_hz)
     assert load_mcu("ra8d1").sleep_modes[-1].current_a == load_mcu("cortex-m7").sleep_modes[-1].current_a
 
 
@@ -171,7 +174,10 @@ def test_nrf52840_against_reference():
 def test_stm32_wait_states_against_reference():
     l4 = load_mcu("stm32l4r5")
     assert l4.wait_states(120e6) == 5 and l4.wait_states(100e6) == 4 and l4.wait_states(100.5e6) == 5
-    assert l4.wait_states(20e6) == 0 and l4.wait_states(20.5e6) == 1
+    # below 26 MHz the part runs in Range 2 (VCORE 1.0 V) with its own table: 0 WS <= 8, 1 <= 16, 2 <= 26 MHz
+    assert l4.wait_states(8e6) == 0 and l4.wait_states(16e6) == 1 and l4.wait_states(20e6) == 2
+    assert l4.run_range(26e6).name == "Range 2" and l4.run_range(26.5e6).name == "Range 1"
+    assert l4.wait_states(26.5e6) == 1 and l4.wait_states(40e6) == 1 and l4.wait_states(40.5e6) == 2
     assert load_mcu("stm32f746").wait_states(216e6) == 7       # 2.7-3.6 V, over-drive
     assert load_mcu("stm32h7a3").wait_states(280e6) == 6       # VOS0
     assert load_mcu("stm32h743").wait_states(480e6) == 4       # 240 MHz AXI
@@ -315,7 +321,7 @@ def test_not_toml(tmp_path):
 
 # --------------------------------------------------------------------------------------------- reports
 def test_mcus_json_schema():
-    from joulescope_free.report.catalog import mcus_json
+    from joulescope_free.render.catalog import mcus_json
 
     data = json.loads(mcus_json(list_mcus()))
     assert [d["id"] for d in data] == sorted(d["id"] for d in data)
@@ -332,7 +338,7 @@ def test_mcus_json_schema():
 def test_render_mcus_table():
     from rich.console import Console
 
-    from joulescope_free.report.catalog import render_mcus
+    from joulescope_free.render.catalog import render_mcus
 
     con = Console(record=True, width=200)
     render_mcus([load_mcu("stm32l4r5"), load_mcu("cortex-m4")], console=con)
@@ -352,7 +358,7 @@ def test_render_mcus_table():
 def test_runtimes_render_and_json():
     from rich.console import Console
 
-    from joulescope_free.report.catalog import render_runtimes, runtimes_json
+    from joulescope_free.render.catalog import render_runtimes, runtimes_json
 
     rt = SimpleNamespace(id="tflm-cmsis-nn", name="TFLite Micro + CMSIS-NN", cores=("cortex-m4", "cortex-m7"),
                          versions=("5.0", "6.0"), default_version="6.0", source="github", notes="",

@@ -74,9 +74,9 @@ def test_core_speed_and_simd_padding(runtime):
 def test_flash_wait_states_slow_flash_bound_layers(runtime):
     part = load_mcu("stm32l4r5")
     m4 = load_core(part.core)
-    assert part.wait_states(120e6) == 5 and part.wait_states(20e6) == 0
+    assert part.wait_states(120e6) == 5 and part.wait_states(8e6) == 0
     fast = layer_cycles(_layers(), runtime, m4, part, 120e6)
-    slow = layer_cycles(_layers(), runtime, m4, part, 20e6)
+    slow = layer_cycles(_layers(), runtime, m4, part, 8e6)
     assert slow["memory_cycles"].sum() == 0
     # conv streams its weights twice-reused: 27648 MACs * 0.5 bytes; FC once per MAC: 640 bytes; and, with no
     # instruction cache on the part, every executed cycle pays the fetch stall per wait state x 5 wait states
@@ -109,9 +109,9 @@ def test_ad_model_pays_wait_states_in_its_fc_layers():
 
 def test_latency_scales_with_clock_when_flash_has_no_wait_states():
     part = load_mcu("stm32l4r5")
-    assert part.wait_states(10e6) == part.wait_states(20e6) == 0
-    a = jf.estimate(KWS, part.id, runtime="x-cube-ai@8.1", clock_mhz=20)
-    b = jf.estimate(KWS, part.id, runtime="x-cube-ai@8.1", clock_mhz=10)
+    assert part.wait_states(4e6) == part.wait_states(8e6) == 0
+    a = jf.estimate(KWS, part.id, runtime="x-cube-ai@8.1", clock_mhz=8)
+    b = jf.estimate(KWS, part.id, runtime="x-cube-ai@8.1", clock_mhz=4)
     assert b.summary["cycles"] == pytest.approx(a.summary["cycles"])
     assert b.summary["latency_s"] == pytest.approx(2 * a.summary["latency_s"])
 
@@ -134,8 +134,18 @@ def test_energy_scales_with_supply_through_an_ldo_but_not_an_smps():
 
 def test_datasheet_current_is_fixed_plus_per_hz():
     part = load_mcu("stm32l4r5")
+    # 80 MHz runs in Range 1: the 112 µA/MHz headline at 120 MHz (13.44 mA) split 17 % fixed, 83 % per MHz
     got = datasheet_run_current_a(part, 80e6, 3.3)
-    assert got == pytest.approx(part.run_fixed_current_a + part.run_current_per_hz_a * 80e6)
+    assert got == pytest.approx(0.17 * 13.44e-3 + 0.83 * 13.44e-3 * 80 / 120, rel=1e-3)
+    # 20 MHz runs in Range 2: its own fixed and per-MHz figures from the file
+    r2 = part.run_range(20e6)
+    assert r2.name == "Range 2" and datasheet_run_current_a(part, 20e6, 1.8) == pytest.approx(
+        r2.run_fixed_current_a + r2.run_current_per_hz_a * 20e6)
+    # the STM32U575 (SMPS) at 160 MHz: DS13086's 7.15 mA at 3.0 V within the least-squares line's 1.3 %,
+    # moved to 1.8 V at constant power
+    u5 = load_mcu("stm32u575")
+    assert datasheet_run_current_a(u5, 160e6, 3.0) == pytest.approx(7.15e-3, rel=0.013)
+    assert datasheet_run_current_a(u5, 160e6, 1.8) == pytest.approx(7.15e-3 * 3.0 / 1.8, rel=0.013)
 
 
 def test_measured_inference_current_is_reproduced_at_its_calibration_point():

@@ -222,10 +222,20 @@ def test_bad_validation_tables_exit_2(capsys, tmp_path, text, reason):
     assert code == 2 and reason in err and "Traceback" not in err
 
 
-def test_low_clock_without_a_fixed_current_warns():
-    r = jf.estimate(KWS, "stm32l4r5", clock_mhz=8)
-    assert any("static current" in w for w in r.warnings)
-    assert not any("static current" in w for w in jf.estimate(KWS, "stm32l4r5").warnings)
+def test_a_low_clock_runs_in_the_lower_voltage_range_and_says_so():
+    low = jf.estimate(KWS, "stm32l4r5", clock_mhz=8)
+    assert any("8 MHz runs in Range 2" in a for a in low.assumptions)
+    high = jf.estimate(KWS, "stm32l4r5", clock_mhz=120)
+    assert any("120 MHz runs in Range 1" in a for a in high.assumptions)
+    # the inference current follows the range: Range 2 at 8 MHz against Range 1's line at the same clock
+    from joulescope_free.hardware.catalog import load_mcu
+
+    part = load_mcu("stm32l4r5")
+    r1, r2 = part.run_ranges[-1], part.run_range(8e6)
+    ratio = (r2.run_fixed_current_a + r2.run_current_per_hz_a * 8e6) / (r1.run_fixed_current_a + r1.run_current_per_hz_a * 8e6)
+    assert ratio < 0.6  # 1.42 mA against 3.03 mA
+    assert low.summary["inference_current_a"] / high.summary["inference_current_a"] == pytest.approx(
+        part.run_current_a(8e6) / part.run_current_a(120e6), rel=1e-9)
 
 
 def test_xlsx_name_checked_before_the_estimate(capsys, tmp_path):

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 import joulescope_free as jf
 from joulescope_free.cli import app
-from joulescope_free.hardware.catalog import SleepMode
+from joulescope_free.hardware.catalog import RunRange, SleepMode
 from toy import KIB, toy_mcu
 
 MODEL = str(Path(__file__).parent / "data" / "tiny" / "conv_add_pool_int8.tflite")
@@ -67,10 +67,45 @@ def test_a_fixed_clock_part_says_so():
     assert "fixed clock" in result.output and "64 MHz" in result.output
 
 
-def test_a_part_without_fixed_current_is_searched_only_where_the_model_holds():
-    r = jf.estimate(MODEL, mcu=part(run_fixed_current_a=0.0), clock_mhz="best", duty="1/s")
-    assert r.clock_search.low_clock_hz == pytest.approx(16e6)  # a quarter of the 64 MHz maximum
-    assert any("no fixed run current" in n for n in r.clock_search.notes)
+I0_LOW, K_LOW = 10e-6, 40e-12   # a lower voltage range up to 16 MHz: less fixed and per-MHz current
+
+
+def test_the_best_clock_across_two_voltage_ranges_is_the_hand_derived_optimum():
+    # below 16 MHz the toy part runs in its low range (I0_LOW + K_LOW f), above in the high one (I0 + K f): each
+    # range has its own f* = sqrt(C (w I0_r - Is) / (t_w k_r)), clipped to the range; the lower average wins
+    ranges = (RunRange("low", 16e6, K_LOW, I0_LOW), RunRange("high", 64e6, K, I0))
+    p = part(run_ranges=ranges)
+    ref = jf.estimate(MODEL, mcu=p, clock_mhz=32, duty="1/s").summary
+    cycles, w = ref["cycles"], ref["inference_current_a"] / (I0 + K * 32e6)
+
+    def avg(f, i0, k):
+        return T_WAKE * (i0 + k * f) + cycles / f * w * (i0 + k * f) + IS * (1 - T_WAKE - cycles / f)
+
+    candidates = []
+    for (lo, hi), (i0, k) in zip(((2e6, 16e6), (16e6, 64e6)), ((I0_LOW, K_LOW), (I0, K))):
+        f = min(max(math.sqrt(cycles * (w * i0 - IS) / (T_WAKE * k)), lo), hi)
+        candidates.append((avg(f, i0, k), f))
+    best_avg, f_star = min(candidates)
+    assert 2e6 < f_star < 16e6  # the optimum lies inside the low range
+
+    r = jf.estimate(MODEL, mcu=p, clock_mhz="best", duty="1/s")
+    assert r.clock_search.low_clock_hz == pytest.approx(2e6)   # the whole range: max / 32
+    assert r.clock_search.clock_hz == pytest.approx(f_star, rel=2e-3)
+    assert r.summary["average_current_a"] == pytest.approx(best_avg, rel=1e-6)
+    assert any("runs in low" in n for n in r.clock_search.notes)
+    # never beaten by a fixed-clock estimate of the same tool anywhere in the range
+    for mhz in (2, 3, 4, 6, 8, 10, 12, 15, 16, 17, 20, 24, 32, 48, 64):
+        fixed = jf.estimate(MODEL, mcu=p, clock_mhz=mhz, duty="1/s").summary["average_current_a"]
+        assert r.summary["average_current_a"] <= fixed * (1 + 1e-9), mhz
+
+
+def test_stm32l4r5_best_clock_is_never_beaten_by_a_fixed_clock():
+    kws = str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite")
+    best = jf.estimate(kws, "stm32l4r5", clock_mhz="best", duty="1/min")
+    assert best.clock_search.low_clock_hz == pytest.approx(120e6 / 32)
+    for mhz in (4, 8, 12, 16, 20, 26, 30, 40, 64, 120):
+        fixed = jf.estimate(kws, "stm32l4r5", clock_mhz=mhz, duty="1/min").summary["average_current_a"]
+        assert best.summary["average_current_a"] <= fixed * (1 + 1e-9), mhz
 
 
 def test_a_bad_clock_word_is_one_line_and_exit_2():

@@ -12,6 +12,14 @@ Contract used by the cycle, power and duty models (do not rename fields). Conven
 * ``[[supply_path]]`` tables give the run figures of the part's other supply paths (a part with an LDO and an SMPS
   or DC/DC): ``regulator``, the three ``[run]`` figures, optional ``boards`` whose name implies that path
   (NUCLEO-L4R5ZI-P -> smps); the top-level ``regulator`` and ``[run]`` are the part's usual path (the default);
+* ``[[run.range]]`` (and ``[[supply_path.range]]``) tables: the part's voltage-scaling ranges or power modes (STM32
+  Range 1-4 / VOS0-3), each with ``name``, ``max_clock_hz``, its own ``fixed_current_a`` and ``current_per_hz_a``
+  and optionally its own ``flash_wait_states``; a clock runs in the lowest range that allows it (the firmware's
+  energy-optimal choice), and that range's figures replace ``[run]``'s (which keep the part's headline figure);
+* a ``[run]`` without ranges and without a fixed term (``fixed_current_a = 0``: a headline µA/MHz figure, the whole
+  current divided by the clock) is split into a fixed and a per-MHz part at the maximum clock by the fraction in
+  ``power_models/run_current.toml`` (derived from the parts' multi-point datasheet tables), so that a slower clock
+  never looks free of static current; the split is listed among the part's assumptions;
 * every number in a file is a figure ``{ value = X, source|derived|measured = "..." }``; each ``derived`` figure
   becomes one line of :attr:`Mcu.assumptions`, each distinct ``source`` text one entry of :attr:`Mcu.sources`.
 """
@@ -22,17 +30,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..datafile import as_figure, load_toml
+from ..datafile import as_figure, iter_figures, load_toml
 from ..errors import UserError, closest
 from ..paths import data_dir
 
 CORE_CLASSES = ("cortex-m0", "cortex-m0plus", "cortex-m3", "cortex-m23", "cortex-m4", "cortex-m7", "cortex-m33",
-                "cortex-m55", "cortex-m85", "riscv32", "xtensa-lx6", "xtensa-lx7", "cortex-a72", "cortex-a15")
+                "cortex-m55", "cortex-m85", "riscv32", "xtensa-lx6", "xtensa-lx7", "cortex-a72", "cortex-a15",
+                "cortex-a7", "cortex-a53", "cortex-a76", "arm1176")  # the last six: Linux boards (hardware/sbc.py)
 ISA_EXTENSIONS = ("dsp", "fpu", "helium", "rvp", "simd128", "neon")
 REGULATORS = ("ldo", "smps", "dcdc")
 FLASH_KINDS = ("internal", "external-qspi", "mram", "sd")
 RUNTIME_IDS = ("tflm", "tflm-cmsis-nn", "x-cube-ai", "microtvm", "microtvm-cmsis-nn", "plumerai", "bosch-hale",
-               "esp-nn", "nmsis-nn", "tflite", "edge-impulse", "tinyengine", "microtvm-untuned")
+               "esp-nn", "nmsis-nn", "tflite", "edge-impulse", "tinyengine", "microtvm-untuned", "tflite-builtin")
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,21 @@ class SleepMode:
 
 
 @dataclass(frozen=True)
+class RunRange:
+    """One voltage-scaling range or power mode of a supply path: the fastest clock it allows and its run figures
+    (at the path's reference supply)."""
+
+    name: str
+    max_clock_hz: float
+    run_current_per_hz_a: float
+    run_fixed_current_a: float
+    flash_wait_states: tuple = ()  # ((max_clock_hz, wait_states), ...) in this range; () = the part's table
+
+    def current_a(self, clock_hz: float) -> float:
+        return self.run_fixed_current_a + self.run_current_per_hz_a * clock_hz
+
+
+@dataclass(frozen=True)
 class SupplyPath:
     """Run figures of one supply path of a part (how VDD reaches the core): the ``[run]`` figures under it."""
 
@@ -55,6 +79,7 @@ class SupplyPath:
     run_reference_v: float
     boards: tuple = ()             # boards whose name implies this path
     condition: str = ""
+    ranges: tuple = ()             # of RunRange, ascending max clock
 
 
 @dataclass(frozen=True)
@@ -99,21 +124,43 @@ class Mcu:
     usual_regulator: str = ""      # set when another supply path replaced the part's usual one
     inference_factor: float = 0.0  # the part's own inference-over-run current ratio ([run] inference_factor; 0: the
                                    # power model's workload factor of the measured parts)
+    run_ranges: tuple = ()         # of RunRange, ascending max clock: the usual path's voltage ranges (may be empty)
 
     @property
     def off_usual_path(self) -> bool:
         """True when the run figures are another supply path's, not those the part was measured/listed with."""
         return bool(self.usual_regulator) and self.usual_regulator != self.regulator
 
+    def run_range(self, clock_hz: float) -> RunRange | None:
+        """The lowest voltage range that allows ``clock_hz`` (the last one above all), or None without ranges."""
+        for r in self.run_ranges:
+            if clock_hz <= r.max_clock_hz * (1 + 1e-9):
+                return r
+        return self.run_ranges[-1] if self.run_ranges else None
+
     def wait_states(self, clock_hz: float) -> int:
-        for max_hz, ws in self.flash_wait_states:
+        r = self.run_range(clock_hz)
+        table = (r.flash_wait_states if r is not None and r.flash_wait_states else None) or self.flash_wait_states
+        for max_hz, ws in table:
             if clock_hz <= max_hz * (1 + 1e-9):
                 return int(ws)
-        return int(self.flash_wait_states[-1][1]) if self.flash_wait_states else 0
+        return int(table[-1][1]) if table else 0
+
+    def clock_edges(self) -> list:
+        """Clocks [Hz] where the run current or the wait states step: range and wait-state edges, ascending."""
+        edges = {float(hz) for hz, _ in self.flash_wait_states}
+        for r in self.run_ranges:
+            edges.add(float(r.max_clock_hz))
+            edges.update(float(hz) for hz, _ in r.flash_wait_states if hz <= r.max_clock_hz * (1 + 1e-9))
+        return sorted(edges)
 
     def run_current_a(self, clock_hz: float | None = None) -> float:
-        """Supply current [A] while running at ``clock_hz`` [Hz] (default clock if None), at ``run_reference_v``."""
+        """Supply current [A] while running at ``clock_hz`` [Hz] (default clock if None), at ``run_reference_v``:
+        the figures of the lowest voltage range that allows the clock, else the ``[run]`` figures."""
         f = self.default_clock_hz if clock_hz is None else float(clock_hz)
+        r = self.run_range(f)
+        if r is not None:
+            return r.current_a(f)
         return self.run_fixed_current_a + self.run_current_per_hz_a * f
 
     def retaining_sleep(self, ram_bytes: int = 1) -> SleepMode | None:
@@ -233,7 +280,7 @@ def mcu_from_toml(path) -> Mcu:
             continue
         if not isinstance(tree[key], kind):
             raise _fail(path, key, f"expected {kind.__name__}, got {tree[key]!r}")
-    known = set(_TOP_PLAIN) | set(_TOP_FIGURES) | {"run", "sleep", "supply_path"}
+    known = set(_TOP_PLAIN) | set(_TOP_FIGURES) | {"run", "sleep", "supply_path", "npu", "memory"}
     extra = sorted(set(tree) - known)
     if extra:
         raise _fail(path, extra[0], f"unknown key; valid keys: {', '.join(sorted(known))}")
@@ -256,12 +303,20 @@ def mcu_from_toml(path) -> Mcu:
             raise _fail(path, key, "missing figure")
         top[key] = rd.figure(tree[key], key, kind, label)
 
+    for where, node in iter_figures(tree.get("npu", {}), "npu"):  # read by hardware/npu.py; provenance kept here
+        rd.figure(node, where, float, f"NPU {where[4:].replace('_', ' ')}")
+    for where, node in iter_figures(tree.get("memory", {}), "memory"):  # read by hardware/memory.py
+        rd.figure(node, where, float, f"memory {where[7:].replace('_', ' ')}")
+
     run = tree.get("run")
     if not isinstance(run, dict):
         raise _fail(path, "run", "missing [run] table")
-    runv = _run_figures(path, run, "run", {"condition", "inference_factor"}, rd)
+    runv = _run_figures(path, run, "run", {"condition", "inference_factor", "range"}, rd)
     inference_factor = rd.figure(run["inference_factor"], "run.inference_factor", float,
                                  "inference over run current") if "inference_factor" in run else 0.0
+    ranges = _ranges(path, run.get("range", []), "run", rd, top["max_clock_hz"])
+    if not ranges and not tree.get("fixed_clock", False):
+        _split_headline(runv, top["max_clock_hz"], rd, "run", mcu_id)
 
     sleeps = tree.get("sleep")
     if not isinstance(sleeps, list) or not sleeps:
@@ -292,7 +347,8 @@ def mcu_from_toml(path) -> Mcu:
             derived_wakeup_energy = True
         modes.append(SleepMode(node["name"], vals["current_a"], vals["retains_ram_bytes"], vals["wakeup_s"],
                                prov, vals["wakeup_energy_j"]))
-    paths = _supply_paths(path, tree.get("supply_path", []), rd, top["regulator"])
+    paths = _supply_paths(path, tree.get("supply_path", []), rd, top["regulator"], top["max_clock_hz"],
+                          mcu_id, bool(tree.get("fixed_clock", False)))
     if paths:
         others = ", ".join(f"{p.regulator} (--supply-path {p.regulator}"
                            + (f" or board {', '.join(p.boards)}" if p.boards else "") + ")" for p in paths)
@@ -321,6 +377,7 @@ def mcu_from_toml(path) -> Mcu:
         sources=tuple(rd.sources), assumptions=tuple(line for _, line in sorted(rd.assumptions, key=lambda t: t[0])), provenance=rd.provenance,
         path=str(path), notes=tree.get("notes", ""), run_condition=str(run.get("condition", "")),
         typical_of=tuple(tree.get("typical_of", ())), supply_paths=paths, inference_factor=inference_factor,
+        run_ranges=ranges,
     )
     _check_consistency(path, mcu)
     return mcu
@@ -339,7 +396,69 @@ def _run_figures(path: Path, node: dict, where: str, plain: set, rd: _Reader, la
     return out
 
 
-def _supply_paths(path: Path, nodes, rd: _Reader, usual: str) -> tuple:
+def _ranges(path: Path, nodes, where: str, rd: _Reader, max_clock_hz: float) -> tuple:
+    """The ``[[<where>.range]]`` tables of a supply path: its voltage ranges, ascending max clock, the last one
+    reaching the part's maximum clock."""
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
+        raise _fail(path, f"{where}.range", "expected [[" + where + ".range]] tables")
+    out = []
+    for i, node in enumerate(nodes):
+        at = f"{where}.range[{i}]"
+        if not isinstance(node.get("name"), str):
+            raise _fail(path, f"{at}.name", "each range needs a name")
+        extra = sorted(set(node) - {"name", "max_clock_hz", "fixed_current_a", "current_per_hz_a",
+                                    "flash_wait_states", "condition"})
+        if extra:
+            raise _fail(path, f"{at}.{extra[0]}", "unknown key")
+        label = f" ({node['name']})"
+        vals = {}
+        for key, kind, what in (("max_clock_hz", float, "range maximum clock"),
+                                ("fixed_current_a", float, "fixed run current"),
+                                ("current_per_hz_a", float, "run current per MHz")):
+            if key not in node:
+                raise _fail(path, f"{at}.{key}", "missing figure")
+            vals[key] = rd.figure(node[key], f"{at}.{key}", kind, what + label)
+        ws = ()
+        if "flash_wait_states" in node:
+            ws = tuple((float(hz), int(w)) for hz, w in _pairs(path, rd.figure(
+                node["flash_wait_states"], f"{at}.flash_wait_states", list, "flash wait states" + label)))
+        if vals["current_per_hz_a"] <= 0 or vals["fixed_current_a"] < 0 or vals["max_clock_hz"] <= 0:
+            raise _fail(path, at, "run figures must be positive")
+        out.append(RunRange(node["name"], vals["max_clock_hz"], vals["current_per_hz_a"], vals["fixed_current_a"],
+                            ws))
+    out.sort(key=lambda r: r.max_clock_hz)
+    if out and out[-1].max_clock_hz < max_clock_hz * (1 - 1e-9):
+        raise _fail(path, f"{where}.range", f"the last range must reach max_clock_hz ({max_clock_hz / 1e6:g} MHz)")
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def headline_split() -> tuple[float, str]:
+    """(fixed fraction of the run current at the maximum clock, how it was derived): power_models/run_current.toml."""
+    tree = load_toml(data_dir("power_models") / "run_current.toml")
+    fig = as_figure(tree["headline_fixed_fraction"], "power_models/run_current.toml headline_fixed_fraction")
+    return float(fig.value), fig.note
+
+
+def _split_headline(runv: dict, max_clock_hz: float, rd: _Reader, where: str, mcu_id: str) -> None:
+    """A run figure without a fixed term (a headline µA/MHz: the whole current over the clock) split at the maximum
+    clock into a fixed part and a per-MHz part (:func:`headline_split`), in place; provenance and assumptions say so."""
+    if runv["fixed_current_a"] > 0:
+        return
+    fraction, how = headline_split()
+    at_max = runv["current_per_hz_a"] * max_clock_hz
+    runv["fixed_current_a"] = fraction * at_max
+    runv["current_per_hz_a"] = (1 - fraction) * at_max / max_clock_hz
+    text = (f"{where}: the headline figure ({at_max / max_clock_hz * 1e12:.4g} µA/MHz, the whole current at the "
+            f"{max_clock_hz / 1e6:g} MHz maximum) split into {fraction:.0%} fixed and the rest per MHz: {how}")
+    for key in ("fixed_current_a", "current_per_hz_a"):
+        rd.provenance[f"{where}.{key}"] = ("derived", text)
+    rd.assumptions.append((0, f"{mcu_id}: run current {runv['fixed_current_a'] * 1e3:.3g} mA fixed + "
+                              f"{runv['current_per_hz_a'] * 1e12:.3g} µA/MHz is derived ({text})"))
+
+
+def _supply_paths(path: Path, nodes, rd: _Reader, usual: str, max_clock_hz: float = 0.0, mcu_id: str = "",
+                  fixed_clock: bool = False) -> tuple:
     """The ``[[supply_path]]`` tables: each a regulator other than the usual one, with its own run figures."""
     if not isinstance(nodes, list):
         raise _fail(path, "supply_path", "expected [[supply_path]] tables")
@@ -351,11 +470,14 @@ def _supply_paths(path: Path, nodes, rd: _Reader, usual: str) -> tuple:
             raise _fail(path, f"{where}.regulator", f"need one of {', '.join(REGULATORS)} other than "
                                                     f"{', '.join(sorted(seen))}")
         seen.add(reg)
-        vals = _run_figures(path, node, where, {"regulator", "boards", "condition"}, rd, f" ({reg} path)")
+        vals = _run_figures(path, node, where, {"regulator", "boards", "condition", "range"}, rd, f" ({reg} path)")
         if vals["current_per_hz_a"] <= 0 or vals["reference_supply_v"] <= 0 or vals["fixed_current_a"] < 0:
             raise _fail(path, where, "run figures must be positive")
+        ranges = _ranges(path, node.get("range", []), where, rd, max_clock_hz) if max_clock_hz else ()
+        if not ranges and max_clock_hz and not fixed_clock:
+            _split_headline(vals, max_clock_hz, rd, where, mcu_id)
         out.append(SupplyPath(reg, vals["current_per_hz_a"], vals["fixed_current_a"], vals["reference_supply_v"],
-                              tuple(node.get("boards", ())), str(node.get("condition", ""))))
+                              tuple(node.get("boards", ())), str(node.get("condition", "")), ranges))
     return tuple(out)
 
 
@@ -375,7 +497,7 @@ def with_supply_path(mcu: Mcu, supply_path: str | None, why: str = "") -> Mcu:
         raise UserError(f"{mcu.id} has no '{supply_path}' supply path; its paths: {have[0]} (usual)"
                         + "".join(f", {p}" for p in have[1:]))
     usual = SupplyPath(mcu.regulator, mcu.run_current_per_hz_a, mcu.run_fixed_current_a, mcu.run_reference_v,
-                       condition=mcu.run_condition)
+                       condition=mcu.run_condition, ranges=mcu.run_ranges)
     rest = tuple(p for p in mcu.supply_paths if p is not hit) + (usual,)
     note = f"supply path {wanted}{why}, not the part's usual {mcu.regulator}: run figures of its {wanted} path"
     # provenance follows the figures: run.* from the chosen path, supply_path[j].* from the entry now at j
@@ -386,13 +508,16 @@ def with_supply_path(mcu: Mcu, supply_path: str | None, why: str = "") -> Mcu:
             old = f"{where[id(entry)]}.{k}"
             if old in mcu.provenance:
                 provenance[f"{new}.{k}"] = mcu.provenance[old]
+        for k, v in mcu.provenance.items():  # the path's ranges move with it
+            if k.startswith(where[id(entry)] + ".range["):
+                provenance[new + k[len(where[id(entry)]):]] = v
     for k in ("run.inference_factor",):
         if k in mcu.provenance:
             provenance[k] = mcu.provenance[k]
     return dataclasses.replace(
         mcu, regulator=hit.regulator, run_current_per_hz_a=hit.run_current_per_hz_a,
         run_fixed_current_a=hit.run_fixed_current_a, run_reference_v=hit.run_reference_v,
-        run_condition=hit.condition or mcu.run_condition, supply_paths=rest, supply_path_note=note,
+        run_condition=hit.condition or mcu.run_condition, supply_paths=rest, supply_path_note=note, run_ranges=hit.ranges,
         provenance=provenance, usual_regulator=mcu.usual_regulator or mcu.regulator,
         assumptions=(f"{mcu.id}: {note}",) + mcu.assumptions)
 

@@ -8,9 +8,11 @@ chain at one clock and this module only searches. The objective is smooth betwee
 step's interval is searched with a bounded scalar minimiser (scipy) and the best interval wins; the curve shown to
 people is a geometric grid plus the wait-state edges.
 
-Search range: ``[floor, max_clock_hz]`` where floor is max/32, or max/4 for parts without a fixed
-(clock-independent) run current, where the estimate chain itself warns that lower clocks are optimistic. A part
-marked ``fixed_clock`` in the catalog runs at its one clock: it is used and the result says so.
+Search range: ``[max_clock_hz / 32, max_clock_hz]``, the whole range the catalog's run-current model covers (every
+part has a fixed run current: its own voltage ranges, or its headline split by ``power_models/run_current.toml``), cut
+at every voltage-range and wait-state edge (``Mcu.clock_edges``): a clock runs in the lowest range that allows it, so
+the current steps down at a range edge, and each smooth piece is searched on its own. A part marked ``fixed_clock``
+in the catalog runs at its one clock: it is used and the result says so.
 """
 from __future__ import annotations
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 GRID_POINTS = 25
-NO_FIXED_CURRENT_FLOOR = 0.25   # the chain's own "static current not modelled" threshold (chain._chain)
 DEFAULT_FLOOR = 1 / 32
 OBJECTIVE_LABELS = {"average_current_a": "average current", "energy_per_inference_j": "energy per inference"}
 CURVE_COLUMNS = ["clock_hz", "objective", "latency_s", "energy_per_inference_j", "average_current_a",
@@ -57,7 +58,7 @@ def search_range(part) -> tuple[float, float]:
     high = float(part.max_clock_hz)
     if getattr(part, "fixed_clock", False):
         return high, high
-    return high * (NO_FIXED_CURRENT_FLOOR if part.run_fixed_current_a == 0 else DEFAULT_FLOOR), high
+    return high * DEFAULT_FLOOR, high
 
 
 def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "average_current_a") -> ClockSearch:
@@ -89,8 +90,8 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
 
     from scipy.optimize import minimize_scalar
 
-    # wait-state edges cut the range into smooth pieces
-    edges = sorted({low, high, *(float(hz) for hz, _ in part.flash_wait_states if low < float(hz) < high)})
+    # voltage-range and wait-state edges cut the range into smooth pieces
+    edges = sorted({low, high, *(hz for hz in part.clock_edges() if low < hz < high)})
     candidates = list(edges)
     for a, b in zip(edges[:-1], edges[1:]):
         # each step runs up to its edge: search just inside it, in log(clock) (the curve spans decades)
@@ -110,9 +111,9 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
     notes = [f"clock searched from {low / 1e6:.4g} to {high / 1e6:.4g} MHz for the lowest {label}: "
              f"{best / 1e6:.4g} MHz ({si_format(value(best), _unit(objective))}; at the maximum "
              f"{si_format(value(high), _unit(objective))})"]
-    if part.run_fixed_current_a == 0:
-        notes.append(f"{part.id} has no fixed run current in the catalog, so the search stops at "
-                     f"{NO_FIXED_CURRENT_FLOOR:g} x its maximum clock: below that the model is optimistic")
+    if part.run_ranges:
+        notes.append(f"{best / 1e6:.4g} MHz runs in {part.run_range(best).name}, the lowest of the part's voltage "
+                     f"ranges that allows it ({', '.join(f'{r.name} <= {r.max_clock_hz / 1e6:g} MHz' for r in part.run_ranges)})")
     if best <= low * (1 + 1e-6):
         notes.append("the best clock is the lowest searched: the true optimum may be lower still")
     return ClockSearch(best, objective, False, low, high, curve, notes)

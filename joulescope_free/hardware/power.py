@@ -19,8 +19,9 @@ from ..paths import data_dir
 
 
 def datasheet_run_current_a(mcu, clock_hz: float, supply_v: float) -> float:
-    """Run current from the catalog figures at ``clock_hz``, moved to ``supply_v`` through the on-chip regulator."""
-    current = mcu.run_fixed_current_a + mcu.run_current_per_hz_a * clock_hz
+    """Run current from the catalog figures at ``clock_hz`` (the lowest voltage range that allows it, where the part
+    lists ranges), moved to ``supply_v`` through the on-chip regulator."""
+    current = mcu.run_current_a(clock_hz)
     if str(mcu.regulator).lower() in ("smps", "dcdc", "dc-dc", "buck") and supply_v > 0:
         current *= mcu.run_reference_v / supply_v
     return current
