@@ -382,8 +382,7 @@ class CsvSource(TraceSource):
             except pd.errors.ParserError as exc:
                 raise UserError(f"{self.path.name}: malformed CSV near data row {row + 1} ({_short(exc)})") from None
             except (ValueError, TypeError) as exc:
-                raise UserError(f"{self.path.name}: a value is not a number near data row {row + 1} "
-                                f"({_short(exc)})") from None
+                raise self._not_a_number(row, usecols, exc) from None
         if pending is None:
             raise UserError(f"{self.path.name}: header but no samples")
         if last_dt is None:
@@ -391,6 +390,33 @@ class CsvSource(TraceSource):
         self.n_samples = row
         self.progress_done = self.progress_total
         yield self._chunk(pending, np.array([last_dt]))
+
+    def _not_a_number(self, row0: int, usecols: list, exc) -> UserError:
+        """The error for a cell that is not a number, naming its data row: the file is read again as text to find
+        the first such cell at or after data row ``row0`` (pandas names no row; comment and blank lines are not
+        data rows, as in the read itself)."""
+        import pandas as pd
+
+        numeric = [i for i in usecols if self.packed_col is None or i != self.packed_col.index]
+        try:
+            with self.path.open("rb") as fh:
+                for block in pd.read_csv(fh, sep=self.layout.sep, header=None, usecols=numeric, dtype=str,
+                                         skiprows=self.layout.header_line + 1, comment="#",
+                                         skip_blank_lines=True, encoding="latin-1", chunksize=1 << 16):
+                    for i in numeric:
+                        text = block[i].str.strip()
+                        if self.layout.decimal != ".":
+                            text = text.str.replace(self.layout.decimal, ".", regex=False)
+                        bad = (text.notna() & pd.to_numeric(text, errors="coerce").isna()).to_numpy() \
+                            & (block.index.to_numpy() >= row0)
+                        if bad.any():
+                            k = int(np.flatnonzero(bad)[0])
+                            return UserError(f"{self.path.name}: {block[i].iloc[k]!r} is not a number in data row "
+                                             f"{int(block.index[k]) + 1} (column {i + 1}); repair or remove that "
+                                             "sample")
+        except (OSError, ValueError, pd.errors.ParserError):
+            pass
+        return UserError(f"{self.path.name}: a value is not a number at or after data row {row0 + 1} ({_short(exc)})")
 
     def _check_finite(self, frame, col, values, quantity: str, row0: int) -> None:
         """An empty, NaN or infinite sample is refused naming its data row and file line."""
