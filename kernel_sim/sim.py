@@ -104,7 +104,10 @@ def build(sources, core: str, build: str, include_dirs=(), defines=(), cxx: bool
     """Compile and link ``sources`` into a cached ELF; returns its path."""
     cc = compiler(cxx)
     sources = [Path(s).resolve() for s in sources]
-    flags = compile_flags(core, build, cxx) + [f"-I{Path(d).resolve()}" for d in include_dirs]
+    flags = compile_flags(core, build, cxx)
+    if any(str(f).startswith("-mfloat-abi=") for f in extra_flags):  # an FPU build (lib_tflm_float): its own ABI,
+        flags = [f for f in flags if not f.startswith("-mfloat-abi=")]  # else gcc links the soft-float multilib
+    flags += [f"-I{Path(d).resolve()}" for d in include_dirs]
     flags += [f"-D{d}" for d in defines] + list(extra_flags)
     deps = subprocess.run([cc, *flags, "-MM", *map(str, sources)], capture_output=True, text=True)
     if deps.returncode:

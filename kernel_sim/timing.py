@@ -33,6 +33,22 @@ Sources and modelling choices, per core (the numbers below are the tables' value
   and STRD (64-bit TCM path) take 1 cycle, LDM/STM 1+ceil(N/2), divides 2-12 modelled as 7. Branches are
   assumed predicted (loop branches are, by the BTAC): a taken branch costs 1 extra cycle, no mispredictions.
   This model is coarser than the M0+/M3/M4 tables; use its numbers as estimates.
+
+FPU (single-precision VFP, the float32 kernels of ``lib_tflm_float``; cores without an FPU run libgcc's soft-float
+routines, which are ordinary integer instructions costed by the tables above):
+
+* **cortex-m4** (FPv4-SP): Cortex-M4 TRM (ARM DDI 0439B) section 7.2.3 table 7-1 "FPU instruction set":
+  VADD/VSUB/VMUL/VNMUL/VABS/VNEG/VCMP(E)/VCVT/VMOV (register, immediate, one core register)/VMRS/VMSR 1,
+  VMLA/VMLS/VNMLA/VNMLS and the fused VFMA/VFMS/VFNMA/VFNMS 3, VDIV/VSQRT 14, VLDR.32/VSTR.32 2, VLDR.64/VSTR.64 3,
+  VLDM/VSTM/VPUSH/VPOP 1+N (.32) and 1+2N (.64), VMOV between two core registers and a double or two singles 2.
+  FP loads/stores are not pipelined with neighbouring loads here (the TRM's pipelining note is about LDR/STR).
+* **cortex-m33** (FPv5-SP): the M33 TRM publishes no FPU cycle table; the M4 table is used (same 3-stage
+  in-order pipeline), with the Armv8-M additions VSEL/VRINT/VMAXNM/VMINNM/VCVTA at 1 (a documented assumption).
+* **cortex-m7** (FPv5, double precision): *derived*, no published per-instruction table. FP data processing
+  issues in 1 cycle and pairs with a load/store or an integer instruction but not with another FP data-processing
+  instruction (one FP pipe); the multiply-accumulate family costs 3 (the reference kernels' accumulation is one
+  dependent chain, so each waits for the previous result: latency, as the M4's 3), VDIV/VSQRT 14 (.F32) and 28
+  (.F64); FP loads/stores as the integer ones (1 cycle, 64-bit path), VLDM/VSTM 1+ceil(words/2).
 """
 from __future__ import annotations
 
@@ -51,6 +67,12 @@ TIMING_SOURCE = {
     "cortex-m33": "Cortex-M4 TRM (DDI 0439B) instruction timings applied to the M33 (same 3-stage pipeline), P=2",
     "cortex-m7": "dual-issue model after the Cortex-M7 TRM (DDI 0489F), predicted branches",
 }
+#: FPU timing source, appended to TIMING_SOURCE in the provenance of float kernels built for the FPU
+FPU_TIMING_SOURCE = {
+    "cortex-m4": "FPU: Cortex-M4 TRM (DDI 0439B) table 7-1",
+    "cortex-m33": "FPU: Cortex-M4 TRM (DDI 0439B) table 7-1 applied to the M33's FPv5-SP",
+    "cortex-m7": "FPU: derived (1 cycle, multiply-accumulate chain 3, VDIV/VSQRT 14/28, one FP pipe)",
+}
 
 PIPELINE_REFILL = 2  # P of the M3/M4 TRM, 1 to 3 cycles: the middle value
 
@@ -66,6 +88,64 @@ _DIVIDES = {A.ARM_INS_SDIV, A.ARM_INS_UDIV}
 _LONG_MUL = {A.ARM_INS_UMULL, A.ARM_INS_SMULL}
 _LONG_MLA = {A.ARM_INS_UMLAL, A.ARM_INS_SMLAL}
 _MLA = {A.ARM_INS_MLA, A.ARM_INS_MLS}
+
+# --------------------------------------------------------------------------------------------- FPU (VFP)
+_VFP_MAC = {A.ARM_INS_VMLA, A.ARM_INS_VMLS, A.ARM_INS_VNMLA, A.ARM_INS_VNMLS, A.ARM_INS_VFMA, A.ARM_INS_VFMS,
+            A.ARM_INS_VFNMA, A.ARM_INS_VFNMS}
+_VFP_DIV = {A.ARM_INS_VDIV, A.ARM_INS_VSQRT}
+_VFP_SINGLE_MEM = {A.ARM_INS_VLDR, A.ARM_INS_VSTR}
+_VFP_MULTIPLE = {A.ARM_INS_VLDMIA, A.ARM_INS_VLDMDB, A.ARM_INS_VSTMIA, A.ARM_INS_VSTMDB, A.ARM_INS_VPUSH,
+                 A.ARM_INS_VPOP}
+_VFP_MEM = _VFP_SINGLE_MEM | _VFP_MULTIPLE
+#: Cortex-M4 TRM table 7-1 (see the module docstring); multiply-accumulate and divide/sqrt as above
+M4_FPU_CYCLES = {"data": 1, "mac": 3, "div_sqrt": 14, "single_mem_32": 2, "single_mem_64": 3, "vmov_two_core": 2}
+M7_FPU_CYCLES = {"data": 1, "mac": 3, "div_sqrt_32": 14, "div_sqrt_64": 28}
+
+
+def is_vfp(insn) -> bool:
+    """A floating-point (VFP) instruction: every VFP mnemonic starts with 'v' in Thumb-2."""
+    return insn.mnemonic.startswith("v")
+
+
+def _is_double(insn) -> bool:
+    return any(op.type == A.ARM_OP_REG and insn.reg_name(op.reg).startswith("d") for op in insn.operands)
+
+
+def _vfp_words(insn) -> int:
+    """32-bit words a VLDM/VSTM/VPUSH/VPOP moves (a D register is two)."""
+    regs = [op for op in insn.operands if op.type == A.ARM_OP_REG]
+    if insn.id not in (A.ARM_INS_VPUSH, A.ARM_INS_VPOP):
+        regs = regs[1:]  # the base register
+    return max(sum(2 if insn.reg_name(op.reg).startswith("d") else 1 for op in regs), 1)
+
+
+def _vfp_m4(insn) -> int:
+    i = insn.id
+    if i in _VFP_MAC:
+        return M4_FPU_CYCLES["mac"]
+    if i in _VFP_DIV:
+        return M4_FPU_CYCLES["div_sqrt"]
+    if i in _VFP_SINGLE_MEM:
+        return M4_FPU_CYCLES["single_mem_64" if _is_double(insn) else "single_mem_32"]
+    if i in _VFP_MULTIPLE:
+        return 1 + _vfp_words(insn)
+    if i == A.ARM_INS_VMOV:
+        names = [insn.reg_name(op.reg) for op in insn.operands if op.type == A.ARM_OP_REG]
+        core_regs = sum(1 for n in names if not (n[:1] in ("s", "d") and n[1:].isdigit()))
+        if core_regs >= 2:
+            return M4_FPU_CYCLES["vmov_two_core"]
+    return M4_FPU_CYCLES["data"]
+
+
+def _vfp_m7(insn) -> int:
+    i = insn.id
+    if i in _VFP_MAC:
+        return M7_FPU_CYCLES["mac"]
+    if i in _VFP_DIV:
+        return M7_FPU_CYCLES["div_sqrt_64" if _is_double(insn) else "div_sqrt_32"]
+    if i in _VFP_MULTIPLE:
+        return 1 + (_vfp_words(insn) + 1) // 2
+    return M7_FPU_CYCLES["data"]
 
 
 def _is_mac(insn) -> bool:
@@ -132,7 +212,9 @@ def _m3m4(insns, core: str) -> BlockCost:
     for insn in insns:
         i = insn.id
         this_load_dest = None
-        if i == A.ARM_INS_IT:
+        if is_vfp(insn):
+            cost = _vfp_m4(insn)
+        elif i == A.ARM_INS_IT:
             cost = 0
         elif i in _LOADS | _STORES:
             pipelined = prev_load_dest is not None and not (_address_regs(insn) & prev_load_dest)
@@ -171,6 +253,8 @@ def _m3m4(insns, core: str) -> BlockCost:
 
 def _m7_cost(insn) -> int:
     i = insn.id
+    if is_vfp(insn):
+        return _vfp_m7(insn)
     if i in _MULTIPLE:
         return 1 + (_reg_count(insn) + 1) // 2
     if i in _DIVIDES:
@@ -184,9 +268,13 @@ def _m7_pairable(first, second) -> bool:
     blockers = _MULTIPLE | _DIVIDES | _TABLE_BRANCHES | {A.ARM_INS_IT}
     if first.id in blockers | _BRANCHES or second.id in blockers:
         return False
-    memory = _LOADS | _STORES | _DOUBLE
+    if first.id in _VFP_MULTIPLE | _VFP_MAC | _VFP_DIV or second.id in _VFP_MULTIPLE | _VFP_MAC | _VFP_DIV:
+        return False
+    memory = _LOADS | _STORES | _DOUBLE | _VFP_MEM
     if first.id in memory and second.id in memory:
         return False
+    if is_vfp(first) and is_vfp(second) and first.id not in memory and second.id not in memory:
+        return False  # one FP data-processing pipe
     if _is_mac(first) and _is_mac(second):
         return False
     written = set(first.regs_access()[1])

@@ -44,7 +44,9 @@ def _layers() -> pd.DataFrame:
 
 @pytest.fixture
 def runtime():
-    return dataclasses.replace(load_runtime("tflm-cmsis-nn"), coefficients=dict(COEFFS))
+    # interpreter="": the dispatch overhead from COEFFS, not the simulated TFLM interpreter figures
+    # (tests/test_float_interpreter.py checks those)
+    return dataclasses.replace(load_runtime("tflm-cmsis-nn"), coefficients=dict(COEFFS), interpreter="")
 
 
 def test_layer_cycles_by_hand(runtime):

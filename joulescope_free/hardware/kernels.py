@@ -127,6 +127,8 @@ class LayerShapes:
     features: dict                      # feature name -> float array
     geometry: tuple                     # per layer: kwargs of variant_of (without library and kind)
     _variants: dict = field(default_factory=dict, compare=False, repr=False)
+    float_kind: tuple = ()              # per layer: the float32 kernel kind ('' where the layer is not float32)
+    dequantize_elements: tuple = ()     # per layer: int8 weights a hybrid layer dequantizes per inference (0: none)
 
     def variants(self, library: str) -> tuple:
         if library not in self._variants:
@@ -138,12 +140,14 @@ class LayerShapes:
 def layer_shapes(rows: list) -> LayerShapes:
     """The kernel view of the analysis layer rows (dicts with op, input_shapes, output_shapes, kernel_*, stride_*;
     see :func:`.cycles.layer_rows`)."""
-    kinds, geometry = [], []
+    kinds, geometry, float_kinds, dequantize = [], [], [], []
     feats = {name: np.zeros(len(rows)) for name in FEATURES}
     for i, r in enumerate(rows):
         kind = OP_KINDS.get(str(r.get("op", "")), "")
-        if "act_dtype" in r and str(r["act_dtype"]).lower() not in ("int8", "uint8"):
-            kind = ""  # the simulated kernels are the int8 ones
+        act = str(r.get("act_dtype", "int8") or "int8").lower()
+        float_kind = kind if act == "float32" and kind in FLOAT_KINDS else ""
+        if act not in ("int8", "uint8"):
+            kind = ""  # the int8 tables; float32 layers go to the float tables (float_kind)
         ins, outs = (r.get("input_shapes") or [[1]]), (r.get("output_shapes") or [[1]])
         n, in_h, in_w, in_c = _dims(ins[0])
         _, out_h, out_w, out_c = _dims(outs[0])
@@ -153,17 +157,29 @@ def layer_shapes(rows: list) -> LayerShapes:
             batch_rows = max(int(np.prod(outs[0][:-1])) if len(outs[0]) > 1 else 1, 1)
             in_c = int(r.get("in_channels", 0) or in_c)
             f = shape_features("fc", 1, 1, in_c, 1, 1, out_c, batch=batch_rows)
-        elif kind:
-            f = shape_features(kind, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, batch=n)
+        elif kind or float_kind:
+            f = shape_features(kind or float_kind, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w, batch=n)
         else:
             f = {}
+        if float_kind == "fc":
+            batch_rows = max(int(np.prod(outs[0][:-1])) if len(outs[0]) > 1 else 1, 1)
+            in_c = int(r.get("in_channels", 0) or in_c)
+            f = shape_features("fc", 1, 1, in_c, 1, 1, out_c, batch=batch_rows)
         for name, value in f.items():
             feats[name][i] = value
         kinds.append(kind)
+        float_kinds.append(float_kind)
+        hybrid = float_kind and str(r.get("weight_dtype", "") or "").lower() in ("int8", "uint8")
+        dequantize.append(_weight_elements(float_kind, k_h, k_w, in_c, out_c) if hybrid else 0)
         geometry.append({"k_h": k_h, "k_w": k_w, "stride_h": s_h, "stride_w": s_w,
                          "pad_h": same_padding(in_h, out_h, k_h, s_h), "pad_w": same_padding(in_w, out_w, k_w, s_w),
                          "in_h": in_h, "in_c": in_c, "out_c": out_c, "out_w": out_w})
-    return LayerShapes(kind=tuple(kinds), features=feats, geometry=tuple(geometry))
+    return LayerShapes(kind=tuple(kinds), features=feats, geometry=tuple(geometry), float_kind=tuple(float_kinds),
+                       dequantize_elements=tuple(dequantize))
+
+
+def _weight_elements(kind: str, k_h: int, k_w: int, in_c: int, out_c: int) -> int:
+    return {"conv": out_c * k_h * k_w * in_c, "depthwise": k_h * k_w * out_c, "fc": in_c * out_c}.get(kind, 0)
 
 
 # --------------------------------------------------------------------------------------------- the tables
@@ -284,6 +300,76 @@ def simulated_cycles(shapes: LayerShapes, runtime, table_core: str, core_id: str
         covered[i] = True
     shapes._variants[key] = (cycles, covered)
     return cycles, covered
+
+
+# --------------------------------------------------------------------------------------------- float32 and hybrid
+#: the float32 kernels a runtime's interpreter runs: every TFLM kernel directory (reference, cmsis_nn, esp_nn, ...)
+#: calls the reference float kernels for float32 tensors (tflite-micro micro/kernels/cmsis_nn/conv.cc Eval: case
+#: kTfLiteFloat32 -> reference_ops::Conv), simulated in power_models/kernels/tflm-reference-float.toml
+FLOAT_KERNELS = {"tflm": "tflm-reference-float"}
+#: float kernel kinds simulated (others keep the cycle model's per-element estimate)
+FLOAT_KINDS = ("conv", "depthwise", "fc", "add", "avgpool", "maxpool", "softmax")
+#: cores without a float table of their own: the simulated core whose scalar FPU stands in (stated in the notes):
+#: Cortex-M55 -> M33 (in-order Armv8-M mainline with FPv5; Helium, which the reference kernels do not use,
+#: ignored; unicorn has no M55 model), Cortex-M85 -> M7 (dual-issue, FPv5 double precision)
+FLOAT_PROXY = {"cortex-m55": "cortex-m33", "cortex-m85": "cortex-m7"}
+FLOAT_BUILD = "O2"
+
+
+def float_kernel_core(runtime, core) -> tuple:
+    """(float library, table core) serving ``runtime``'s float32 layers on ``core`` (a CoreClass), or ('', '')."""
+    library = FLOAT_KERNELS.get(runtime.interpreter, "")
+    if not library or library not in _table_files():
+        return "", ""
+    for candidate in (core.id, core.kernel_proxy, FLOAT_PROXY.get(core.id, "")):
+        if candidate and has_core(library, candidate, FLOAT_BUILD):
+            return library, candidate
+    return "", ""
+
+
+def simulated_float_cycles(shapes: LayerShapes, library: str, table_core: str, timing_factor: float = 1.0) -> tuple:
+    """(cycles per layer, covered mask) of the float32 layers on ``table_core``: the float kernel plus, for a hybrid
+    layer (int8 weights, float32 activations), ``Dequantize<int8_t, float>`` of its weights every inference. TFLM
+    has no hybrid kernel (micro/kernels/cmsis_nn/conv.cc, fully_connected.cc, depthwise_conv.cc Prepare: "Hybrid
+    models are not supported on TFLite Micro."), so a hybrid layer is costed as a weight-only quantised graph runs
+    in TFLM: a DEQUANTIZE of the weights, then the float kernel (see :func:`float_notes`)."""
+    key = ("float", library, table_core, timing_factor)
+    hit = shapes._variants.get(key)
+    if hit is not None:
+        return hit
+    n = len(shapes.kind)
+    cycles, covered = np.zeros(n), np.zeros(n, dtype=bool)
+    dequantize = lookup(library, "dequantize", table_core, FLOAT_BUILD)
+    for i, kind in enumerate(shapes.float_kind or ("",) * n):
+        cost = lookup(library, kind, table_core, FLOAT_BUILD) if kind else None
+        if cost is None:
+            continue
+        cycles[i] = cost.cycles({f: shapes.features[f][i] for f in FEATURES})
+        elements = shapes.dequantize_elements[i] if shapes.dequantize_elements else 0
+        if elements and dequantize is not None:
+            cycles[i] += dequantize.cycles({"calls": 1, "outputs": elements})
+        cycles[i] *= timing_factor
+        covered[i] = True
+    shapes._variants[key] = (cycles, covered)
+    return cycles, covered
+
+
+def float_notes(runtime, core, shapes: LayerShapes | None) -> list:
+    """Assumption lines for a model with float32 (or hybrid) layers."""
+    if shapes is None or not any(shapes.float_kind):
+        return []
+    library, table_core = float_kernel_core(runtime, core)
+    if not library:
+        return [f"float32 layers: {runtime.label} has no simulated float kernels on {core.id}; costed with the "
+                f"per-MAC estimates x the core's float32_factor {core.float32_factor:g}"]
+    where = core.id if table_core == core.id else f"{table_core}, standing in for {core.id} (not simulated)"
+    lines = [f"float32 layers: TFLM reference float kernels simulated on {where} (power_models/kernels/{library}.toml"
+             f"; FPU timings per core, soft-float where the core has none)"]
+    if any(shapes.dequantize_elements or ()):
+        lines.append("hybrid layers (int8 weights, float32 activations): TFLM has no hybrid kernel (its conv, depthwise "
+                     "and fully connected Prepare reject them); costed as a DEQUANTIZE of the weights every inference "
+                     "plus the float32 kernel")
+    return lines
 
 
 def modelled_basis(runtime, core) -> str:
