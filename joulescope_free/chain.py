@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from .deferred import Deferred, built_on_read, frame_from_rows, plain_value, series_from_dict, unbuilt
 from .errors import UserError
-from .report.export import json_dumps
+from .render.export import json_dumps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -249,7 +249,7 @@ class Estimate:
         return json_dumps(self.to_dict())
 
     def to_excel(self, path) -> Path:
-        from .report.xlsx import write_workbook
+        from .render.xlsx import write_workbook
 
         return write_workbook(self, Path(path))
 

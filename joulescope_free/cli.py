@@ -71,13 +71,13 @@ def analyze(
 ):
     """Per-layer MACs, weights, bytes moved and the activation arena of a model."""
     from .model.analysis import analyze_path
-    from .report.analysis import render_analysis
-    from .report.export import refuse_overwrite
+    from .render.analysis import render_analysis
+    from .render.export import refuse_overwrite
 
     refuse_overwrite(csv, force)
     result = analyze_path(model, keep_tflite=keep_tflite)
     if csv is not None:
-        from .report.export import write_csv_safely
+        from .render.export import write_csv_safely
 
         write_csv_safely(csv, result.layers)
     if as_json:
@@ -123,7 +123,7 @@ def estimate(
 ):
     """Latency, energy per inference, RAM fit and (with --duty/--profile) battery life on a named MCU."""
     from .api import estimate as run_estimate
-    from .report.export import refuse_overwrite
+    from .render.export import refuse_overwrite
 
     if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
         raise UserError(f"--xlsx {xlsx}: give a file name ending in .xlsx")
@@ -137,17 +137,17 @@ def estimate(
     if xlsx is not None:
         result.to_excel(xlsx)
     if csv is not None:
-        from .report.export import write_csv_safely
+        from .render.export import write_csv_safely
 
         write_csv_safely(csv, result.layers)
     if as_json:
         _emit_json(result.to_json())
     else:
-        from .report.estimate import render_estimate  # rich tables: not imported for --json (cold start)
+        from .render.estimate import render_estimate  # rich tables: not imported for --json (cold start)
 
         render_estimate(result)
         if result.clock_search is not None:
-            from .report.compare import render_clock_search
+            from .render.compare import render_clock_search
 
             render_clock_search(result.clock_search)
 
@@ -186,8 +186,8 @@ def compare(
 ):
     """Several MCUs side by side, longest battery life first: latency, energy, RAM/flash fit, current, life."""
     from .review import compare as run_compare
-    from .report.compare import render_compare
-    from .report.export import json_dumps, refuse_overwrite, write_csv_safely
+    from .render.compare import render_compare
+    from .render.export import json_dumps, refuse_overwrite, write_csv_safely
 
     refuse_overwrite(csv, force)
     frame = run_compare(model, mcu, **target)
@@ -215,13 +215,13 @@ def report(
 #: command -> (help, lister, table renderer, JSON renderer), as "module:function" inside the package (lazy imports)
 CATALOGS = {
     "mcus": ("List the MCU catalog (power_models/mcus).",
-             "hardware.catalog:list_mcus", "report.catalog:render_mcus", "report.catalog:mcus_json"),
+             "hardware.catalog:list_mcus", "render.catalog:render_mcus", "render.catalog:mcus_json"),
     "runtimes": ("List the inference runtimes and the cores they run on.",
-                 "hardware.runtimes:list_runtimes", "report.catalog:render_runtimes", "report.catalog:runtimes_json"),
+                 "hardware.runtimes:list_runtimes", "render.catalog:render_runtimes", "render.catalog:runtimes_json"),
     "profiles": ("List the shipped duty profiles.",
-                 "usage.profiles:list_profiles", "report.usage:render_profiles", "report.usage:profiles_json"),
+                 "usage.profiles:list_profiles", "render.usage:render_profiles", "render.usage:profiles_json"),
     "batteries": ("List the batteries (prefix an id with Nx for N cells in series, e.g. 2xaa-alkaline).",
-                  "usage.battery:list_batteries", "report.usage:render_batteries", "report.usage:batteries_json"),
+                  "usage.battery:list_batteries", "render.usage:render_batteries", "render.usage:batteries_json"),
 }
 
 
@@ -261,12 +261,12 @@ def mcus(
 
     part = load_mcu(mcu_id)
     if as_json:
-        from .report.catalog import mcu_record
-        from .report.export import json_dumps
+        from .render.catalog import mcu_record
+        from .render.export import json_dumps
 
         _emit_json(json_dumps(mcu_record(part)))
     else:
-        from .report.usage import render_mcu
+        from .render.usage import render_mcu
 
         render_mcu(part)
 
@@ -317,7 +317,7 @@ def sweep(
 ):
     """Every combination of models x MCUs x clocks x rates x batteries as one table (one row each; a model that
     cannot be read gives one error row, an impossible combination a row whose `error` says why)."""
-    from .report.export import refuse_overwrite
+    from .render.export import refuse_overwrite
     from .sweeps import AnalysisCache, check_names, sweep_models, write_table
 
     if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
@@ -367,7 +367,7 @@ def validate(
     """Compare the models against measured latency and energy: every row, the error summary and how often the
     error bands held."""
     from .validation import validate as run_validate
-    from .report.validation import render_validation
+    from .render.validation import render_validation
 
     result = run_validate(data)
     _emit_json(result.to_json()) if as_json else render_validation(result)
@@ -386,17 +386,17 @@ def measure(
 ):
     """Find the inferences in a real power trace: bursts, their duration and energy, the sleep baseline."""
     from .measure.api import measure as run_measure
-    from .report.export import refuse_overwrite
-    from .report.measure import render_measurement
+    from .render.export import refuse_overwrite
+    from .render.measure import render_measurement
 
     if plot is not None:  # checked before a long read, not after
-        from .report.plot import check_plot_target
+        from .render.plot import check_plot_target
 
         plot = check_plot_target(plot)
         refuse_overwrite(plot, force)
     result = run_measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a, progress=not as_json)
     if plot is not None:
-        from .report.plot import plot_measurement
+        from .render.plot import plot_measurement
 
         plot_measurement(result, plot)
     _emit_json(result.to_json()) if as_json else render_measurement(result)
@@ -418,7 +418,7 @@ def calibrate(
 ):
     """Fit measured inference duration, energy and sleep floor into a power-model override for a board."""
     from .measure.calibrate import calibrate as run_calibrate
-    from .report.measure import render_calibration
+    from .render.measure import render_calibration
 
     result = run_calibrate(
         traces, models=model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v,

@@ -14,7 +14,7 @@ from typing import Any, Callable
 @dataclass(frozen=True)
 class Deferred:
     """A pandas object not made yet: ``build(*args)`` makes it, ``plain(*args)`` gives the same content as plain
-    Python (row dicts for a table, a dict for a Series), as :func:`report.export.jsonable` would turn the object
+    Python (row dicts for a table, a dict for a Series), as :func:`render.export.jsonable` would turn the object
     into. ``build`` and ``plain`` are module-level functions, so a result pickles (processes, Dask) unbuilt."""
 
     build: Callable[..., Any]

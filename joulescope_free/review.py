@@ -105,8 +105,8 @@ def report(model, mcu, output=None, force: bool = False, **kw):
     """The design-review page: one self-contained HTML file (inline SVG charts, no network) for one or more
     targets (``mcu``: list or comma-separated ids; ``kw``: :func:`~joulescope_free.api.estimate`'s arguments).
     Returns the HTML text, or writes it to ``output`` (``.html``) and returns the path."""
-    from .report.html import render_report
-    from .report.export import refuse_overwrite, write_text_safely
+    from .render.html import render_report
+    from .render.export import refuse_overwrite, write_text_safely
 
     if output is not None:
         output = Path(output)

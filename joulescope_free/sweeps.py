@@ -565,7 +565,7 @@ def check_names(mcu=None, runtime=None, duty=None, battery=None, profile=None) -
 # ------------------------------------------------------------------------------------------------ output
 def write_table(frame, path) -> Path:
     """CSV for ``*.csv``; Parquet (through pyarrow, the ``parquet`` extra) for ``*.parquet``."""
-    from .report.export import write_bytes_safely, write_csv_safely
+    from .render.export import write_bytes_safely, write_csv_safely
 
     path = Path(path)
     suffix = path.suffix.lower()

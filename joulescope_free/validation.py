@@ -22,7 +22,7 @@ import pandas as pd
 from .bands import BASES, band_from_ratios, combine_bands, current_band, write_bands  # noqa: F401 (see above)
 from .errors import UserError
 from .paths import data_dir, display_path
-from .report.export import json_dumps
+from .render.export import json_dumps
 
 DEFAULT_TABLE = "mlperf_tiny_calibration.csv"
 RUNTIME_ALIASES = {"plumerai-inference-engine": "plumerai", "stm32cube.ai": "x-cube-ai", "st-edge-ai": "x-cube-ai",

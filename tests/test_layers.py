@@ -4,6 +4,8 @@ through it (read from the source with ``ast``, not by importing)."""
 import ast
 from pathlib import Path
 
+import pytest
+
 import joulescope_free
 
 PKG = Path(joulescope_free.__file__).parent
@@ -41,7 +43,7 @@ def test_the_reader_resolves_relative_imports():
     assert API in GRAPH["joulescope_free.cli"]  # from .api import estimate
     assert "joulescope_free.measure.api" in GRAPH["joulescope_free.measure.calibrate"]  # from .api import measure
     assert API not in GRAPH["joulescope_free.measure.calibrate"]
-    assert "joulescope_free.errors" in GRAPH["joulescope_free.report.xlsx"]  # from ..errors import UserError
+    assert "joulescope_free.errors" in GRAPH["joulescope_free.render.xlsx"]  # from ..errors import UserError
 
 
 def test_only_init_and_the_cli_import_the_public_api():
@@ -172,7 +174,7 @@ def test_the_graphs_see_lazy_imports():
     # controls: imports known to sit inside functions, so the circle checks below are not vacuous
     pkg, sim = package_graph(), kernel_sim_graph()
     assert "joulescope_free.hardware.kernels" in pkg["joulescope_free.hardware.runtimes"]  # in with_build
-    assert "joulescope_free.report.html" in pkg["joulescope_free.review"]  # in report
+    assert "joulescope_free.render.html" in pkg["joulescope_free.review"]  # in report
     assert "joulescope_free.review" in pkg["joulescope_free"]  # the lazy façade
     assert "esp_nn_readme" in sim["lib_esp_nn_generic"]  # in write_published
     assert {"sim", "sim_riscv", "esp_nn"} <= sim["lib_esp_nn_generic"] and "sim" in sim["sim_riscv"]
@@ -192,3 +194,17 @@ def test_no_import_circles_in_the_package():
 def test_no_import_circles_in_the_kernel_simulator():
     graph = kernel_sim_graph()
     assert circles(graph) == [], explain(graph)
+
+
+def test_one_name_one_thing_report_is_the_feature_render_is_the_package():
+    # jf.report is the design-review function, whatever was imported before; the rendering package is
+    # joulescope_free.render and nothing is importable as joulescope_free.report
+    import importlib
+
+    import joulescope_free.render.html  # noqa: F401
+    import joulescope_free.review as review
+
+    assert joulescope_free.report is review.report and joulescope_free.compare is review.compare
+    assert not (PKG / "report").exists()
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("joulescope_free.report")

@@ -480,7 +480,7 @@ def test_plot_many_events_and_bad_targets(tmp_path):
     import pandas as pd
 
     from joulescope_free.measure.api import Measurement
-    from joulescope_free.report.plot import MAX_SHADED, check_plot_target, plot_measurement
+    from joulescope_free.render.plot import MAX_SHADED, check_plot_target, plot_measurement
 
     n = MAX_SHADED + 500
     starts = np.arange(n) * 0.1

@@ -18,7 +18,7 @@ from joulescope_free.cli import main  # noqa: E402
 from joulescope_free.errors import UserError  # noqa: E402
 from joulescope_free.measure.api import measure  # noqa: E402
 from joulescope_free.measure.calibrate import calibrate, load_calibration  # noqa: E402
-from joulescope_free.report.plot import current_axis, plot_measurement  # noqa: E402
+from joulescope_free.render.plot import current_axis, plot_measurement  # noqa: E402
 
 FS = 100_000          # PPK2 sample rate, Hz
 FLOOR_A = 3e-6

@@ -182,7 +182,7 @@ def test_registry_kinds_are_known():
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in TINY.glob("*.tflite")))
 def test_every_tiny_model_renders(name, capsys):
-    from joulescope_free.report.analysis import render_analysis
+    from joulescope_free.render.analysis import render_analysis
 
     render_analysis(run(name))
     out = capsys.readouterr().out

@@ -216,7 +216,7 @@ def test_supply_path_option_board_and_cli(capsys):
     assert usual.target["supply_path"] == "ldo" and any("the part's usual one" in a for a in usual.assumptions)
     code, out, _ = run_cli(capsys, "estimate", KWS, "--mcu", "stm32u575", "--supply-path", "ldo", "--json")
     assert code == 0 and json.loads(out)["target"]["supply_path"] == "ldo"
-    from joulescope_free.report.catalog import mcu_record
+    from joulescope_free.render.catalog import mcu_record
 
     board = mcu_record(load_mcu("NUCLEO-L4R5ZI-P"))  # the SMPS figures are derived, the LDO one stays sourced
     assert "run_current_per_hz_a" in board["derived"] and board["supply_paths"][0]["regulator"] == "ldo"

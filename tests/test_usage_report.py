@@ -6,7 +6,7 @@ import types
 from rich.console import Console
 
 from joulescope_free.hardware.catalog import Mcu, SleepMode
-from joulescope_free.report.usage import (batteries_json, profiles_json, render_batteries, render_duty,
+from joulescope_free.render.usage import (batteries_json, profiles_json, render_batteries, render_duty,
                                           render_profiles)
 from joulescope_free.usage.battery import list_batteries
 from joulescope_free.usage.lifetime import duty_cycle

@@ -100,7 +100,7 @@ def test_design_card_command_prints_battery_life_and_hours_below_two_days(tmp_pa
                          env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
     assert "battery life" in run.stdout and "default battery" in run.stdout
-    from joulescope_free.report.usage import life_text
+    from joulescope_free.render.usage import life_text
 
     assert life_text(0.5) == "12 hours" and life_text(1.99).endswith("hours")
     assert life_text(2.0).startswith("2.0 days")

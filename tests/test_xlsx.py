@@ -15,7 +15,7 @@ import pytest
 openpyxl = pytest.importorskip("openpyxl")
 
 from joulescope_free.errors import UserError  # noqa: E402
-from joulescope_free.report.xlsx import write_workbook  # noqa: E402
+from joulescope_free.render.xlsx import write_workbook  # noqa: E402
 from joulescope_free.usage.lifetime import duty_cycle  # noqa: E402
 from toy import INF, KIB, SLEEP_64K  # noqa: E402
 from toy import toy_mcu as _toy_mcu  # noqa: E402
@@ -289,7 +289,7 @@ def _profile_path(workbook):
     ("max_pulse_a", "A"), ("cutoff_v", "V"), ("clock_hz", "Hz"), ("arena_bytes", "B"), ("capacity_mah", "mAh"),
     ("energy_per_inference_j", "J"), ("battery_life_days", "d")])
 def test_a_unit_comes_only_from_a_real_unit_suffix(name, unit):
-    from joulescope_free.report.xlsx import unit_of
+    from joulescope_free.render.xlsx import unit_of
 
     assert unit_of(name) == unit
 

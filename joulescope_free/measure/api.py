@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from ..errors import UserError, unknown
-from ..report.export import json_dumps, jsonable
+from ..render.export import json_dumps, jsonable
 from .events import CurrentHistogram, Envelope, EventDetector, auto_thresholds, hysteresis
 from .readers import DEFAULT_CHUNK_SAMPLES, TraceSource, digital_key, open_trace
 

@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 from ..calibration import FIGURES, FORMAT_VERSION, Calibration, load_calibration  # noqa: F401 (public here too)
 from ..datafile import toml_value
 from ..errors import UserError
-from ..report.export import _check_target, json_dumps, jsonable, refuse_overwrite, write_text_safely
+from ..render.export import _check_target, json_dumps, jsonable, refuse_overwrite, write_text_safely
 
 
 @dataclass

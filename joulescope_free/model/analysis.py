@@ -128,7 +128,7 @@ def analyze_path(path, keep_tflite=None) -> ModelAnalysis:
             if existing is not None:
                 raise UserError(f"{keep} already exists and differs from the converted model; "
                                 "give a new --keep-tflite name (nothing was overwritten)")
-            from ..report.export import write_bytes_safely
+            from ..render.export import write_bytes_safely
 
             write_bytes_safely(keep, data)
         result = analyze_bytes(data, str(p))

@@ -64,7 +64,7 @@ def convert_keras(path: Path) -> tuple[bytes, list[str]]:
     data = _convert(path)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        from ..report.export import write_bytes_safely
+        from ..render.export import write_bytes_safely
 
         write_bytes_safely(cached, data)
     except (OSError, UserError):
