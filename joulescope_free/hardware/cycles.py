@@ -7,7 +7,8 @@ For each operator, on the runtime's reference core (a Cortex-M4 with DSP instruc
   counts that do not fill the vector waste lanes;
 * other layers: a cost per element (element-wise, activation, softmax, quantize), per input element (pooling) or
   per byte (copies); RESHAPE-like ops cost only the dispatch;
-* every layer: ``layer_overhead_cycles``; every inference: ``invoke_overhead_cycles``.
+* every layer: ``layer_overhead_cycles``; every inference: ``invoke_overhead_cycles`` (a TFLM-interpreter runtime:
+  the per-core simulated figures of :mod:`.interpreter` instead, not scaled by ``speed``).
 
 The compute part is scaled by the core class's ``speed``. Where the runtime dispatches to a kernel library simulated
 for the core (``power_models/kernels``, see :mod:`.kernels`), a layer that library has a kernel for costs the
@@ -26,7 +27,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from .kernels import kernel_core, layer_shapes, simulated_cycles
+from .interpreter import overhead_cycles
+from .kernels import float_kernel_core, kernel_core, layer_shapes, simulated_cycles, simulated_float_cycles
 
 #: weight bytes fetched per MAC when the layer's weights do not stay in a cache (kernel structure)
 TRAFFIC_PER_MAC = {"conv": 0.5, "transpose_conv": 0.5, "depthwise": 0.5, "fc": 1.0, "rnn": 1.0, "matmul": 0.0}
@@ -143,12 +145,16 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
     )
     for name, cost in per_unit:
         cyc += np.where(kind == name, cost, 0.0)
-    cyc += c["layer_overhead_cycles"]
-    compute = cyc * core.speed
+    dispatch, _ = overhead_cycles(runtime, core, kind)  # per layer, cycles on this core (.interpreter)
+    compute = cyc * core.speed + dispatch
     sim_core = kernel_core(runtime, core) if a.shapes is not None else ""
     if sim_core:  # kernels simulated for this core (or its stand-in) replace the per-MAC estimates
         sim, covered = simulated_cycles(a.shapes, runtime, sim_core, core.id, core.timing_factor)
-        compute = np.where(covered, sim + c["layer_overhead_cycles"] * core.speed, compute)
+        compute = np.where(covered, sim + dispatch, compute)
+    float_library, float_core = float_kernel_core(runtime, core) if a.shapes is not None else ("", "")
+    if float_library:  # float32 (and hybrid) layers: the simulated float kernels of the runtime's interpreter
+        fsim, fcovered = simulated_float_cycles(a.shapes, float_library, float_core, core.timing_factor)
+        compute = np.where(fcovered, fsim + dispatch, compute)
 
     memory = np.zeros(len(kind))
     if mcu is not None and clock_hz:
@@ -189,7 +195,7 @@ def fetch_stall_fraction(mcu, clock_hz: float) -> float:
 
 def total_cycles(compute: np.ndarray, memory: np.ndarray, runtime, core) -> float:
     """One inference: every layer plus the runtime's per-inference overhead."""
-    return float(compute.sum() + memory.sum() + runtime.coefficients["invoke_overhead_cycles"] * core.speed)
+    return float(compute.sum() + memory.sum() + overhead_cycles(runtime, core, ())[1])
 
 
 def inference_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None) -> tuple:
