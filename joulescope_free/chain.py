@@ -290,6 +290,7 @@ def _dedupe(lines: Iterable[str]) -> list:
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
              regulator=None, power_model=None, build: str | None = None, sleep: str | None = None,
+             weights_in: str | None = None, arena_in: str | None = None,
              supply_path: str | None = None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
 
@@ -302,13 +303,19 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     battery defaults to 2xAA alkaline when a rate is given (``"none"``: no battery life); sleep: a sleep-mode name
     (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start; supply_path: how VDD
     reaches the core (``"ldo"``, ``"smps"``, ``"dcdc"``; default: the part's usual one, or the one its board
-    name implies, e.g. NUCLEO-L4R5ZI-P: smps).
+    name implies, e.g. NUCLEO-L4R5ZI-P: smps); weights_in, arena_in: the memory that holds the weights / the tensor
+    arena, a region name or kind of the part (``"flash"``, ``"sram"``, ``"psram"``, ``"tcm"``, ``"qspi"``; default:
+    the part's memory map, see :mod:`hardware.memory`).
     """
     analysis = _analysis(model)
     if supply_path is not None:
         from .hardware.catalog import load_mcu
 
         mcu = load_mcu(mcu, supply_path=supply_path)
+    if weights_in is not None or arena_in is not None:
+        from .hardware.memory import place
+
+        mcu = place(mcu, weights_in, arena_in)
     search = None
     if isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best":
         search = _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model,
@@ -327,6 +334,17 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     return Estimate(model=analysis.to_dict()["model"], target=c["target"], summary=series_from_dict(c["summary"]),
                     layers=c["layers"], phases=phases, battery=c["battery"], assumptions=c["assumptions"],
                     warnings=c["warnings"], drivers=c["drivers"], clock_search=search)
+
+
+def _memory_notes(analysis, part, core, clock_hz) -> list:
+    """Where the part keeps the code, weights and arena (its memory map or the user's placement), as assumptions."""
+    from .hardware.cycles import arena_estimate_bytes
+    from .hardware.memory import placement_notes
+
+    if core is None:
+        return []
+    arrays = _layer_arrays(analysis)
+    return placement_notes(part, float(arrays.weights_bytes.sum()), arena_estimate_bytes(arrays), clock_hz, core)
 
 
 def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep):
@@ -423,7 +441,9 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     if not fits_flash:
         warnings.append(f"does not fit flash: needs {flash_needed / 1024:.0f} KiB (weights + {rt.id} code), "
                         f"{part.id} has {part.flash_bytes / 1024:.0f} KiB")
-    if part.flash_bytes == 0:
+    memory_notes = _memory_notes(analysis, part, core, clock_hz)
+    assumptions += memory_notes
+    if part.flash_bytes == 0 and not memory_notes:
         assumptions.append(f"{part.id} has no on-die flash: weights stream from external flash "
                            f"(fits_flash assumes a large enough external part)")
     s.update({

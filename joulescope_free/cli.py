@@ -98,6 +98,8 @@ BATTERY_OPTION = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 o
 REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between battery and MCU: none, ldo, buck or a part such as tps63900 (default: the profile's, else none).")
 SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy mcus ID`); default: the cheaper of keeping the state and a cold start.")
 POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
+WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
+ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
 SUPPLY_PATH_OPTION = typer.Option(None, "--supply-path", help="How VDD reaches the core: ldo, smps or dcdc (default: the part's usual one, or the one its board implies, e.g. NUCLEO-L4R5ZI-P: smps).")
 
 
@@ -115,6 +117,8 @@ def estimate(
     regulator: Optional[str] = REGULATOR_OPTION,
     sleep: Optional[str] = SLEEP_OPTION,
     power_model: Optional[Path] = POWER_MODEL_OPTION,
+    weights_in: Optional[str] = WEIGHTS_IN_OPTION,
+    arena_in: Optional[str] = ARENA_IN_OPTION,
     supply_path: Optional[str] = SUPPLY_PATH_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
@@ -132,7 +136,7 @@ def estimate(
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
         profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
-        supply_path=supply_path,
+        weights_in=weights_in, arena_in=arena_in, supply_path=supply_path,
     )
     if xlsx is not None:
         result.to_excel(xlsx)

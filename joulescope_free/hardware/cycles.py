@@ -13,12 +13,15 @@ For each operator, on the runtime's reference core (a Cortex-M4 with DSP instruc
 The compute part is scaled by the core class's ``speed``. Where the runtime dispatches to a kernel library simulated
 for the core (``power_models/kernels``, see :mod:`.kernels`), a layer that library has a kernel for costs the
 simulated kernel's cycles instead (times the core class's measured timing factor, and for closed runtimes their
-ratio to that library), plus the dispatch overhead. Memory: weights live in flash; every weight byte that
-must come from flash costs ``wait_states(clock) / flash_line_bytes`` cycles (one access of ``ws`` wait states brings
-a line in). A layer whose weights fit the data cache reads them once; otherwise the kernel streams them
-``traffic_per_mac`` times per MAC (twice-reused by CMSIS-NN-style 2-pixel convolution kernels, once by FC).
-External QSPI flash costs ``EXTERNAL_FLASH_CYCLES_PER_BYTE`` per byte missed. Code fetched from flash stalls too
-where no instruction cache holds the kernels: :func:`fetch_stall_fraction` of the compute cycles.
+ratio to that library), plus the dispatch overhead. Memory (:mod:`.memory`: the part's memory map and where the
+code, weights and arena live): every weight byte that must come from the weights' memory costs that memory's
+cycles per byte (internal flash: ``wait_states(clock) / flash_line_bytes``, one access of ``ws`` wait states brings
+a line in; TCM: nothing; QSPI flash or PSRAM: the line refill's bus time). A layer whose weights fit the data cache
+reads them once; otherwise the kernel streams them ``traffic_per_mac`` times per MAC (twice-reused by
+CMSIS-NN-style 2-pixel convolution kernels, once by FC). An arena outside zero-wait memory (PSRAM, AXI SRAM behind
+the cache) costs its cycles per byte for each layer's input read once and output written back (refill + write-back).
+Code fetched from flash stalls too where no instruction cache holds the kernels: :func:`fetch_stall_fraction` of
+the compute cycles; code in TCM or SRAM never stalls.
 """
 from __future__ import annotations
 
@@ -29,11 +32,13 @@ import numpy as np
 
 from .interpreter import overhead_cycles
 from .kernels import float_kernel_core, kernel_core, layer_shapes, simulated_cycles, simulated_float_cycles
+from .memory import LEGACY_EXTERNAL_CYCLES_PER_BYTE, placement
 
 #: weight bytes fetched per MAC when the layer's weights do not stay in a cache (kernel structure)
 TRAFFIC_PER_MAC = {"conv": 0.5, "transpose_conv": 0.5, "depthwise": 0.5, "fc": 1.0, "rnn": 1.0, "matmul": 0.0}
 #: a cache-line refill over quad-SPI at half the core clock: 32 bytes x 2 clocks/byte + command ~ 3 cycles/byte
-EXTERNAL_FLASH_CYCLES_PER_BYTE = 3.0
+#: (parts without a memory map; see :mod:`.memory` for the per-part figures)
+EXTERNAL_FLASH_CYCLES_PER_BYTE = LEGACY_EXTERNAL_CYCLES_PER_BYTE
 DTYPE_BYTES = {"int8": 1, "uint8": 1, "int16": 2, "int32": 4, "float32": 4, "float16": 2, "int4": 0.5}
 
 
@@ -92,16 +97,19 @@ def layer_arrays(layers) -> LayerArrays:
     )
 
 
-def flash_cycles_per_byte(mcu, clock_hz: float, core) -> float:
-    """Stall cycles for each weight byte that must come from flash at this clock."""
+def arena_estimate_bytes(a: LayerArrays) -> float:
+    """A lower bound of the tensor arena from the layer table alone: the largest layer's input plus output."""
+    act = a.in_elems * np.where(a.is_float, 4.0, np.where(a.is_int16, 2.0, 1.0))
+    return float(np.max(act + a.out_bytes)) if len(act) else 0.0
+
+
+def flash_cycles_per_byte(mcu, clock_hz: float, core, a: LayerArrays | None = None) -> float:
+    """Stall cycles for each weight byte that must come from the weights' memory at this clock (``a``: the model,
+    which decides where its weights fit where a part's default depends on it)."""
     if mcu is None:
         return 0.0
-    kind = getattr(mcu, "flash_kind", "internal")
-    if kind == "external-qspi":
-        return EXTERNAL_FLASH_CYCLES_PER_BYTE
-    if kind == "sd":  # Linux boards: weights are in DRAM once loaded
-        return 0.0
-    return mcu.wait_states(clock_hz) / float(core.flash_line_bytes)
+    weights, arena = (float(a.weights_bytes.sum()), arena_estimate_bytes(a)) if a is not None else (0.0, 0.0)
+    return placement(mcu, weights, arena).weights.cycles_per_byte(mcu, clock_hz, core)
 
 
 def layer_cycles(layers, runtime, core, mcu=None, clock_hz: float | None = None):
@@ -158,14 +166,20 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
 
     memory = np.zeros(len(kind))
     if mcu is not None and clock_hz:
-        per_byte = flash_cycles_per_byte(mcu, clock_hz, core)
+        where = placement(mcu, float(a.weights_bytes.sum()), arena_estimate_bytes(a))
+        per_byte = where.weights.cycles_per_byte(mcu, clock_hz, core)
         if per_byte > 0:
             traffic_rate = np.array([TRAFFIC_PER_MAC.get(kd, 0.0) for kd in kind])
             streamed = macs * traffic_rate * a.weight_elem_bytes
             cache = float(getattr(mcu, "dcache_bytes", 0) or 0)
             traffic = np.where(a.weights_bytes <= cache, a.weights_bytes, np.maximum(streamed, a.weights_bytes))
             memory = traffic * per_byte
-        memory = memory + compute * fetch_stall_fraction(mcu, clock_hz)
+        arena_per_byte = where.arena.cycles_per_byte(mcu, clock_hz, core)
+        if arena_per_byte > 0:  # each layer's input read once, its output refilled and written back
+            act_in = a.in_elems * np.where(a.is_float, 4.0, np.where(a.is_int16, 2.0, 1.0))
+            memory = memory + (act_in + 2.0 * a.out_bytes) * arena_per_byte
+        if where.code.kind in ("flash", "qspi"):
+            memory = memory + compute * fetch_stall_fraction(mcu, clock_hz)
     return compute, memory
 
 
