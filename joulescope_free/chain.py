@@ -202,6 +202,27 @@ def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, d
     return cost, layers, total_cycles, power
 
 
+def _board_inference(analysis, part, rt, board, threads, clock_hz, supply_v, calibration=None, detail=True):
+    """:func:`_inference` for a Linux board (:mod:`hardware.sbc`): the XNNPACK throughput model on ``threads``
+    cores and the board's current at its input. Returns the same four values; the fourth is the board inference."""
+    from .hardware.sbc import board_inference
+
+    b = board_inference(analysis.records, part, board, rt.id, threads, clock_hz)
+    latency_scale = calibration.latency_scale if calibration else 1.0
+    current = b.current_a * (calibration.current_scale if calibration else 1.0)
+    latency_s = b.latency_s * latency_scale
+    cost = InferenceCost(latency_s=latency_s, energy_j=latency_s * current * supply_v, supply_v=supply_v,
+                         clock_hz=clock_hz, run_current_a=part.run_current_a(clock_hz), current_a=current)
+    layers = None
+    if detail:
+        import numpy as np
+
+        latency = b.layer_latency_s * latency_scale
+        layers = _layer_table(analysis, {"cycles": b.layer_cycles * latency_scale, "memory_cycles": np.zeros(len(latency)),
+                                         "latency_s": latency, "energy_j": latency * current * supply_v})
+    return cost, layers, latency_s * clock_hz, b
+
+
 def _layer_table(analysis, added: dict) -> Deferred:
     """The analysis layer table with the ``added`` per-layer columns (numpy arrays), made on first read."""
     return Deferred(_layers_frame, _layers_plain, (analysis, added))
@@ -291,7 +312,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
              regulator=None, power_model=None, build: str | None = None, sleep: str | None = None,
              weights_in: str | None = None, arena_in: str | None = None,
-             supply_path: str | None = None) -> Estimate:
+             supply_path: str | None = None, threads: int | None = None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
 
     model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
@@ -322,7 +343,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
                              build, sleep)
         clock_mhz = search.clock_hz / 1e6
     c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model,
-               build=build, sleep=sleep)
+               build=build, sleep=sleep, threads=threads)
     if search is not None:
         c["assumptions"] = _dedupe(list(search.notes) + c["assumptions"])
     if c["phases"] is not None:
@@ -364,12 +385,16 @@ def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regula
 
 def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
            regulator=None, power_model=None, detail: bool = True, cache: dict | None = None, build=None,
-           sleep=None) -> dict:
+           sleep=None, threads=None) -> dict:
     """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
 
     ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
     part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v, build)
     from .hardware.catalog import above_typical_clock_note
+    from .hardware.sbc import check_threads, linux_board
+
+    board = linux_board(part)  # a Linux single-board computer: its own latency (threads) and board power model
+    threads = check_threads(threads, board, part.id)
 
     assumptions: list = [above_typical_clock_note(part, clock_hz)]
     warnings: list = list(analysis.warnings)
@@ -408,9 +433,14 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     assumptions += source.assumptions
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
-    key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration))
+    key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration), threads)
     if cache is not None and key in cache:
         cost, layers, total_cycles, power = cache[key]
+    elif board is not None:
+        cost, layers, total_cycles, power = _board_inference(analysis, part, rt, board, threads, clock_hz, supply,
+                                                             calibration, detail)
+        if cache is not None:
+            cache[key] = (cost, layers, total_cycles, power)
     else:
         cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration,
                                                        detail=detail)
@@ -461,17 +491,23 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     })
     from .bands import band_summary
 
-    band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*, *_high_*
-                        **band_context(part, clock_hz))
+    if board is not None:
+        from .hardware.sbc import board_band
+
+        band = board_band(power, cost, calibrated=calibration is not None)
+    else:
+        band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*,
+                            **band_context(part, clock_hz))                          # *_high_*
     s.update(band.summary)
     assumptions.append(band.note)
     if rt.version_note:
         warnings.append(rt.version_note)
-    if detail and (runtime is None or (isinstance(runtime, str) and "@" not in runtime)):
+    if board is None and detail and (runtime is None or (isinstance(runtime, str) and "@" not in runtime)):
         assumptions.append(_other_releases(analysis, part, rt, core, clock_hz))
     from .hardware.kernels import kernel_notes
 
-    assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
+    if board is None:  # a Linux board's latency is the board model's, not the MCU cycle model's
+        assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
     if calibration is None:  # with a calibration the measured current replaces the workload-factor estimate
         assumptions += list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
@@ -504,6 +540,8 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     target = {"mcu": part.id, "mcu_name": part.name, "core": part.core, "runtime": rt.label, "build": rt.build or None,
               "clock_hz": clock_hz, "supply_v": supply, "supply_path": part.regulator, "typical_part": part.typical,
               "power_model": str(power_model) if power_model is not None else None}
+    if board is not None:
+        target["threads"] = threads
     return {"target": target, "summary": s, "layers": layers, "phases": phases, "battery": battery_info,
             "assumptions": _dedupe(assumptions), "warnings": _dedupe(warnings), "drivers": drivers,
             "cost": cost, "band": band}  # the inference and its band, for the vectorised sweep (sweeps._Blocks)

@@ -100,6 +100,7 @@ SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy 
 POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
 WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
 ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
+THREADS_OPTION = typer.Option(None, "--threads", help="Linux boards (rpi4, rpi5, ...): threads running the model, 1 to the board's cores (default 1).")
 SUPPLY_PATH_OPTION = typer.Option(None, "--supply-path", help="How VDD reaches the core: ldo, smps or dcdc (default: the part's usual one, or the one its board implies, e.g. NUCLEO-L4R5ZI-P: smps).")
 
 
@@ -120,6 +121,7 @@ def estimate(
     weights_in: Optional[str] = WEIGHTS_IN_OPTION,
     arena_in: Optional[str] = ARENA_IN_OPTION,
     supply_path: Optional[str] = SUPPLY_PATH_OPTION,
+    threads: Optional[int] = THREADS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
@@ -136,7 +138,7 @@ def estimate(
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
         profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
-        weights_in=weights_in, arena_in=arena_in, supply_path=supply_path,
+        weights_in=weights_in, arena_in=arena_in, supply_path=supply_path, threads=threads,
     )
     if xlsx is not None:
         result.to_excel(xlsx)
@@ -163,7 +165,7 @@ TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Opti
                   ("profile", Optional[str], PROFILE_OPTION), ("battery", Optional[str], BATTERY_OPTION),
                   ("regulator", Optional[str], REGULATOR_OPTION), ("build", Optional[str], BUILD_OPTION),
                   ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION),
-                  ("supply_path", Optional[str], SUPPLY_PATH_OPTION))
+                  ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION))
 
 
 def _with_target_options(command):

@@ -26,6 +26,8 @@ TINY = DATA / "tiny" / "conv_add_pool_int8.tflite"
 MCU_DIR = data_dir("power_models") / "mcus"
 #: a part standing for each core class: its generic entry, or for the Linux cores the one board
 PART_OF_CORE = {c: c for c in CORE_CLASSES} | {"cortex-a72": "rpi4", "cortex-a15": "beaglebone-ai",
+                                               "cortex-a7": "rpi2", "cortex-a53": "rpi3b-plus", "cortex-a76": "rpi5",
+                                               "arm1176": "rpi-zero-w",
                                                "xtensa-lx6": "esp32", "xtensa-lx7": "esp32s3"}
 
 

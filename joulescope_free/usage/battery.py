@@ -35,7 +35,7 @@ from ._figures import check_keys, from_file_cached, interp_log, number, pairs
 
 _TOP_KEYS = {"id", "name", "chemistry", "nominal_v", "max_v", "cutoff_v", "capacity_mah", "self_discharge_pct_per_year",
              "max_continuous_a", "max_pulse_a", "shelf_life_years", "rechargeable", "derating", "pulse_derating",
-             "discharge_curve", "notes", "source", "derived", "cells"}
+             "discharge_curve", "notes", "source", "derived", "cells", "regulator"}
 _INLINE_KEYS = {"id", "name", "chemistry", "capacity_mah", "nominal_v", "max_v", "cutoff_v", "self_discharge_pct_per_year",
                 "max_pulse_a", "shelf_life_years", "cells", "notes"}
 _SERIES = re.compile(r"^\s*(\d+)\s*[x×*]\s*(.+)$", re.IGNORECASE)
@@ -67,6 +67,7 @@ class Battery:
     provenance: dict = field(default_factory=dict)
     notes: str = ""
     path: str = ""
+    regulator: str = ""                     # the converter built into the pack (a power bank's boost to 5 V), if any
 
     @property
     def cell_nominal_v(self) -> float:
@@ -206,7 +207,7 @@ def _from_table(t: dict, path: Path, ident: str) -> Battery:
         shelf_life_years=opt("shelf_life_years"), derating=derating, low_rate_loss_is_self_discharge=low_rate,
         pulse_derating=pulse, discharge_curve=curve, rechargeable=bool(t.get("rechargeable", False)), cell_full_v=full,
         sources=sources, assumptions=tuple(assumptions), provenance=prov, notes=str(t.get("notes", "")),
-        path=str(path))
+        path=str(path), regulator=str(t.get("regulator", "")))
 
 
 def _inline(spec: dict) -> Battery:

@@ -14,6 +14,8 @@ from .battery import Battery, load_battery
 from .regulator import load_regulator
 
 DEFAULT_BATTERY = "2xaa-alkaline"
+#: the default pack of a part that needs 5 V (a Linux board): (lowest supply it asks for [V], battery id)
+DEFAULT_BATTERY_5V = (4.5, "usb-power-bank-10000mah")
 NO_BATTERY = "none"
 BOOSTING = ("buck-boost", "boost")
 
@@ -41,6 +43,11 @@ def check_supply(battery: Battery, regulator, part) -> None:
                         f"{lo:.3g} V {via}: add a boost regulator (--regulator tps63900) or more cells in series")
 
 
+def default_battery(part) -> str:
+    """The default pack of ``part``: 2xAA for a microcontroller, a USB power bank for a board that needs 5 V."""
+    return DEFAULT_BATTERY_5V[1] if part.supply_min_v >= DEFAULT_BATTERY_5V[0] else DEFAULT_BATTERY
+
+
 def is_none(spec) -> bool:
     return isinstance(spec, str) and spec.strip().lower() == NO_BATTERY
 
@@ -53,9 +60,12 @@ def power_source(part, battery, regulator, profile, rate_hz, explicit_supply_v) 
     if is_none(spec):
         spec = None
     elif spec is None and rate_hz is not None:
-        spec, default = DEFAULT_BATTERY, True
+        spec, default = default_battery(part), True
     reg_spec = regulator if regulator is not None else (profile.regulator if profile is not None else None)
     bat = load_battery(spec) if spec is not None else None
+    if bat is not None and reg_spec is None and bat.regulator:  # a pack with its own converter (a power bank)
+        reg_spec = bat.regulator
+        notes.append(f"regulator: {bat.regulator}, the converter built into {bat.id} (give --regulator to change it)")
     reg = load_regulator(reg_spec if reg_spec is not None else "none") if (bat is not None or reg_spec) else None
     if bat is not None:
         try:
@@ -63,12 +73,14 @@ def power_source(part, battery, regulator, profile, rate_hz, explicit_supply_v) 
         except UserError as exc:
             if not default:
                 raise
-            notes.append(f"no battery life: the default battery ({DEFAULT_BATTERY}) cannot feed it ({exc}); "
+            notes.append(f"no battery life: the default battery ({spec}) cannot feed it ({exc}); "
                          "give --battery")
             bat, reg, default = None, None, False
     if default:
-        notes.append(f"battery: default {bat.name} ({DEFAULT_BATTERY}, {bat.nominal_v:g} V), the pack most sensor "
-                     "designs start from; give --battery ID, or --battery none for no battery life")
+        why = ("a pack that can feed a 5 V board" if spec != DEFAULT_BATTERY else
+               "the pack most sensor designs start from")
+        notes.append(f"battery: default {bat.name} ({spec}, {bat.nominal_v:g} V), {why}; give --battery ID, or "
+                     "--battery none for no battery life")
     supply = explicit_supply_v
     if supply is None:
         supply = part.supply_default_v
