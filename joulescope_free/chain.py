@@ -504,10 +504,12 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         warnings.append(rt.version_note)
     if board is None and detail and (runtime is None or (isinstance(runtime, str) and "@" not in runtime)):
         assumptions.append(_other_releases(analysis, part, rt, core, clock_hz))
-    from .hardware.kernels import kernel_notes
+    from .hardware.interpreter import overhead_notes
+    from .hardware.kernels import float_notes, kernel_notes
 
     if board is None:  # a Linux board's latency is the board model's, not the MCU cycle model's
         assumptions += list(rt.assumptions) + kernel_notes(rt, core) + list(core.assumptions)
+        assumptions += overhead_notes(rt, core) + float_notes(rt, core, _layer_arrays(analysis).shapes)
     if calibration is None:  # with a calibration the measured current replaces the workload-factor estimate
         assumptions += list(power.assumptions)
     if int(s.get("n_unsupported", 0)):
