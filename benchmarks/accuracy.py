@@ -131,6 +131,18 @@ def main() -> None:
     lobo_e = lobo * current
     add("energy, leave-one-board-out", lobo_naive * naive_e / naive_lat, meas_e, lobo_e, meas_e)
 
+    # leave-one-part-out energy: each measured part's workload factor replaced by the geometric mean of the other
+    # parts' factors (what a part without its own inference measurement gets), latency as predicted in-sample
+    from joulescope_free.hardware.power import workload_factors
+
+    factors = workload_factors()
+    lopo_scale = np.ones(n)
+    for part_id, factor in factors.items():
+        others = np.exp(np.mean([np.log(v) for k, v in factors.items() if k != part_id]))
+        lopo_scale[(rows["mcu_id"] == part_id).to_numpy()] = others / factor
+    add("energy, leave-one-part-out", naive_e, meas_e, ours_e * lopo_scale, meas_e)
+    add("energy, leave-one-part-out + LOMO", cv_naive * naive_e / naive_lat, meas_e, cv_e * lopo_scale, meas_e)
+
     print(f"{'metric':32} {'stat':6} {'n':>4} {'naive %':>9} {'joulescope_free %':>18} {'ratio':>7}")
     for metric, stat, count, nv, ov, ratio in table:
         print(f"{metric:32} {stat:6} {count:>4} {nv:>9.1f} {ov:>18.1f} {ratio:>7.2f}")
@@ -141,31 +153,53 @@ def main() -> None:
         print(f"{lab:26} n={len(g):3}  predicted/measured latency: " +
               "  ".join(f"{Path(p).stem.split('_')[0]} {r:.2f}" for p, r in zip(g["model_path"], g["ratio"])))
 
-    # bands: ratios measured / predicted per basis
+    # bands: ratios measured / predicted per basis, each from predictions that did not see the rows they judge
     lat_ratio = meas_lat / cv_lat
     e_ratio = meas_e / cv_e
-    # simulated: on a core class whose simulated timing the table measures (the reference core, and the cores
-    # with a fitted timing factor), the simulation-only residuals; on any other simulated core those combined with
-    # how far the timing model was off on the measured cores (their real / simulated factors)
     from joulescope_free.hardware.runtimes import load_core
 
     measured_cores = sorted(set(core))
-    sim_entry = _band_entry("simulated", meas_lat[simulated] / ours_lat[simulated],
-                            meas_e[simulated] / ours_e[simulated],
-                            "simulation-only predictions of the open-source runtimes (benchmarks/accuracy.py)",
-                            cores=measured_cores)
+    ok = ~np.isnan(lobo)
+    # what differs between boards (memory system, build, glue, the timing model's error per core): the closed
+    # runtimes' leave-one-board-out ratios, predicted with no coefficient fitted on the held-out board
+    board = {"latency": band_from_ratios(meas_lat[ok] / lobo[ok], COVERAGE),
+             "energy": band_from_ratios([r for r in meas_e[ok] / lobo_e[ok] if r == r], COVERAGE)}
+    board_how = (f"the leave-one-board-out ratios of the closed runtimes ({int(ok.sum())} latency rows on "
+                 f"{', '.join(boards)} held out in turn: what moving a runtime to an unseen board does)")
+    # simulated: the simulation-only residuals (the one board with simulated and measured rows) combined with what
+    # differs between boards; on a core class whose timing the table never measured, also with the spread of the
+    # measured cores' real/simulated timing factors
+    sim = {"latency": band_from_ratios(meas_lat[simulated] / ours_lat[simulated], COVERAGE),
+           "energy": band_from_ratios([r for r in meas_e[simulated] / ours_e[simulated] if r == r], COVERAGE)}
+    sim_how = (f"simulation-only predictions of the open-source runtimes ({int(simulated.sum())} latency rows, "
+               f"{int(np.sum(~np.isnan(meas_e[simulated])))} energy rows on NUCLEO-L4R5ZI)")
     timing = [load_core(c).timing_factor for c in measured_cores]
     spread = band_from_ratios(timing, COVERAGE)
-    wide = {k: (combine_bands((sim_entry[f"{k}_low"][0], sim_entry[f"{k}_high"][0]), spread),
-                f"{sim_entry[f'{k}_low'][1]}, combined with the spread of the measured cores' real/simulated "
-                f"timing factors ({', '.join(f'{c} {t:.2f}' for c, t in zip(measured_cores, timing))}): a core "
-                f"class the table never measured") for k in ("latency", "energy")}
-    entries = [sim_entry, {"basis": "simulated", "runtime": None, "cores": [],
-                           **{f"{k}_{end}": (wide[k][0][i], wide[k][1]) for k in wide
-                              for i, end in enumerate(("low", "high"))}}]
-    ok = ~np.isnan(lobo)
+    spread_how = (f"the spread of the measured cores' real/simulated timing factors "
+                  f"({', '.join(f'{c} {t:.2f}' for c, t in zip(measured_cores, timing))}): a core class the table "
+                  f"never measured")
+
+    def combined(parts, how, **extra):
+        out = {"runtime": None, "cores": [], **extra}
+        for k in ("latency", "energy"):
+            band = parts[0][k]
+            for other in parts[1:]:
+                band = combine_bands(band, other[k])
+            out[f"{k}_low"], out[f"{k}_high"] = (band[0], how), (band[1], how)
+        return out
+
+    sim_entry = combined([sim, board], f"{sim_how}, combined with {board_how}", basis="simulated",
+                         cores=measured_cores)
+    entries = [sim_entry,
+               combined([sim, board, {"latency": spread, "energy": spread}],
+                        f"{sim_how}, combined with {board_how} and with {spread_how}", basis="simulated")]
     entries.append(_band_entry("extrapolated", meas_lat[ok] / lobo[ok], meas_e[ok] / lobo_e[ok],
                                "leave-one-board-out predictions of the closed runtimes (benchmarks/accuracy.py)"))
+    extrap = {"latency": (entries[-1]["latency_low"][0], entries[-1]["latency_high"][0]),
+              "energy": (entries[-1]["energy_low"][0], entries[-1]["energy_high"][0])}
+    entries.append(combined([extrap, {"latency": spread, "energy": spread}],
+                            f"no measured or simulated data on the core class: {board_how}, combined with "
+                            f"{spread_how}", basis="extrapolated", scope="no data"))
     pooled = (lat_ratio[closed], e_ratio[closed])
     entries.append(_band_entry("calibrated", *pooled, "pooled leave-one-model-out predictions (a calibration fixes "
                                "the board and runtime; a new model keeps the model-to-model error)"))
@@ -179,25 +213,42 @@ def main() -> None:
                                    f"leave-one-model-out predictions of {lab} on {c} (benchmarks/accuracy.py)",
                                    runtime=lab, cores=[c], floor=pooled_band, e_floor=pooled_e))
 
-    # honest coverage of the extrapolated band: each board's band from the other board's residuals
-    cover, widths = [], []
-    for held in boards:
-        mine = ok & (rows["mcu_id"] == held).to_numpy()
-        other = ok & ~mine
-        if other.sum() >= 2 and mine.any():
-            lo, hi = band_from_ratios(meas_lat[other] / lobo[other], COVERAGE)
-            r = meas_lat[mine] / lobo[mine]
-            cover += list((r >= lo) & (r <= hi))
-            widths.append(hi / lo)
-    lo, hi = band_from_ratios(meas_lat[ok] / lobo[ok], COVERAGE)
-    r = meas_lat[ok] / lobo[ok]
-    print(f"\nextrapolated band on the leave-one-board-out folds: coverage {np.mean((r >= lo) & (r <= hi)):.0%} of "
-          f"{int(ok.sum())} rows with the band made from all folds (x{lo:.2f}-{hi:.2f}, high/low {hi / lo:.2f})")
-    if cover:
-        print(f"  stricter, each fold's band from the other fold only: coverage {np.mean(cover):.0%} of {len(cover)} "
-              f"rows, high/low {np.median(widths):.2f}")
-    for e in entries[:5]:
-        print(f"band {e['basis']:13} {','.join(e['cores']) or 'any core':32} latency x{e['latency_low'][0]:.2f}-{e['latency_high'][0]:.2f}  "
+    # coverage per basis, latency and energy: the rows each band was made from (all folds), and nested: each
+    # group's rows (a model, a board) against the band made without that group, what a new model or board meets
+    print(f"\n{'band coverage (80 % bands)':44} {'n':>4} {'all':>6} {'nested':>7} {'hi/lo':>6} {'nested hi/lo':>13}")
+    lopo_groups = rows["mcu_id"].to_numpy()
+
+    def coverage(label, ratios, groups, band_of):
+        r, g = np.asarray(ratios, dtype=float), np.asarray(groups)
+        keep = np.isfinite(r) & (r > 0)
+        r, g = r[keep], g[keep]
+        if len(r) < 2:
+            return
+        lo, hi = band_of(r)
+        inside = lambda x, l, h: (x >= l * (1 - 1e-9)) & (x <= h * (1 + 1e-9))  # noqa: E731
+        nested, widths = [], []
+        for held in sorted(set(g)):
+            if np.sum(g != held) >= 2:
+                l, h = band_of(r[g != held])
+                nested += list(inside(r[g == held], l, h))
+                widths.append(h / l)
+        print(f"{label:44} {len(r):>4} {np.mean(inside(r, lo, hi)):>6.0%} "
+              f"{(np.mean(nested) if nested else float('nan')):>7.0%} {hi / lo:>6.2f} "
+              f"{(np.median(widths) if widths else float('nan')):>13.2f}")
+
+    plain = lambda r: band_from_ratios(r, COVERAGE)  # noqa: E731
+    for kind, meas, pred_cv, pred_sim, pred_lobo in (("latency", meas_lat, cv_lat, ours_lat, lobo),
+                                                      ("energy", meas_e, cv_e, ours_e, lobo_e)):
+        coverage(f"measured, {kind} (by model)", (meas / pred_cv)[closed], bench[closed], plain)
+        coverage(f"simulated, {kind} (by model)", (meas / pred_sim)[simulated], bench[simulated],
+                 lambda r, k=kind: combine_bands(band_from_ratios(r, COVERAGE), board[k]))
+        coverage(f"extrapolated, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok], plain)
+        coverage(f"no data, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok],
+                 lambda r: combine_bands(band_from_ratios(r, COVERAGE), spread))
+    # the power model alone, by part: each measured part's inference current from the other parts' factors
+    coverage("current, leave-one-part-out (by part)", meas_e / (ours_e * lopo_scale), lopo_groups, plain)
+    for e in entries[:6]:
+        print(f"band {e['basis']:13} {(e.get('scope') or ','.join(e['cores']) or 'any core'):32} latency x{e['latency_low'][0]:.2f}-{e['latency_high'][0]:.2f}  "
               f"energy x{e['energy_low'][0]:.2f}-{e['energy_high'][0]:.2f}")
     if args.write_bands:
         path = write_bands(entries, ROOT / "power_models" / "error_bands.toml", COVERAGE,

@@ -43,6 +43,8 @@ class Band:
     cores: tuple = ()
     notes: tuple = ()
     placeholder: bool = False     # a figure is marked ``derived = "placeholder ..."``: not yet validated
+    scope: str = ""               # "no data": the band of an estimate with nothing measured or simulated on its
+                                  # core class behind it (:func:`widest_band`); never picked by :func:`find_band`
 
 
 def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) -> tuple[float, float]:
@@ -89,14 +91,15 @@ def combine_bands(first: tuple, second: tuple) -> tuple[float, float]:
 
 
 def current_band(coverage: float = 0.8) -> tuple[float, float]:
-    """The power model's band on the inference current of a part without its own measurement: each measured
-    part's workload factor against the geometric mean of the others (leave-one-part-out), through
-    :func:`band_from_ratios`."""
-    from .hardware.power import workload_factors
+    """The power model's band on the inference current of a part without its own measurement: where a new part's
+    workload factor may lie around the geometric mean of the measured parts' factors (the default factor), i.e.
+    :func:`band_from_ratios` of each measured factor over that mean. Its prediction interval (Student's t, the
+    sqrt(1 + 1/n) term) is the leave-one-part-out interval: ratios to the mean of the *other* parts would count the
+    new part's own uncertainty twice."""
+    from .hardware.power import default_workload_factor, workload_factors
 
-    logs = {k: math.log(v) for k, v in workload_factors().items()}
-    ratios = [math.exp(v - np.mean([w for j, w in logs.items() if j != k])) for k, v in logs.items()]
-    return band_from_ratios(ratios, coverage)
+    mean = default_workload_factor()[0]
+    return band_from_ratios([v / mean for v in workload_factors().values()], coverage)
 
 
 #: what the stored current band says about its origin (written with the band file, read by estimates)
@@ -120,7 +123,7 @@ def write_bands(entries, path, coverage: float = 0.8, header: str = "") -> Path:
         if entry.get("basis") not in BASES:
             raise ValueError(f"band {i + 1}: basis must be one of {', '.join(BASES)}, got {entry.get('basis')!r}")
         lines += ["", "[[band]]", f"basis = {toml_value(entry['basis'])}"]
-        for key in ("runtime", "cores"):
+        for key in ("runtime", "cores", "scope"):
             if entry.get(key):
                 lines.append(f"{key} = {toml_value(sorted(entry[key]) if key == 'cores' else entry[key])}")
         low, high = {}, {}
@@ -158,7 +161,8 @@ def _bands(path: str | None = None) -> tuple:
             raise UserError(f"{where}: missing {', '.join(missing)}")
         figures = {k: as_figure(entry[k], f"{where} {k}") for k in FACTORS}
         out.append(Band(basis=entry["basis"], coverage=coverage, runtime=entry.get("runtime"),
-                        cores=tuple(entry.get("cores", ())), notes=tuple(f.note for f in figures.values()),
+                        cores=tuple(entry.get("cores", ())), scope=str(entry.get("scope", "")),
+                        notes=tuple(f.note for f in figures.values()),
                         placeholder=any(f.note.startswith("placeholder") for f in figures.values()),
                         **{k: float(f.value) for k, f in figures.items()}))
     return tuple(out)
@@ -169,7 +173,7 @@ def find_band(basis: str, runtime_label: str | None = None, core: str | None = N
     naming either, else the basis-wide entry (neither); None when the file has no entry for the basis."""
     best, best_rank = None, -1
     for band in _bands(str(path) if path else None):
-        if band.basis != basis or (band.runtime and band.runtime != runtime_label) or \
+        if band.scope or band.basis != basis or (band.runtime and band.runtime != runtime_label) or \
                 (band.cores and core not in band.cores):
             continue
         rank = 2 * bool(band.runtime) + bool(band.cores)
@@ -223,11 +227,15 @@ def no_data_reason(runtime, core: str) -> str:
 
 
 def widest_band(path=None) -> Band | None:
-    """The envelope of every band in the file (lowest low, highest high factors): the band of an estimate with no
-    data behind it for its core class."""
+    """The band of an estimate with no data behind it for its core class: the file's ``scope = "no data"`` entry
+    (written by benchmarks/accuracy.py from the held-out errors of such estimates), else the envelope of every band
+    in the file (lowest low, highest high factors)."""
     entries = _bands(str(path) if path else None)
     if not entries:
         return None
+    own = [b for b in entries if b.scope == "no data"]
+    if own:
+        return own[0]
     lows = {k: min(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("low")}
     highs = {k: max(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("high")}
     return Band(basis="extrapolated", coverage=entries[0].coverage, **lows, **highs,
@@ -261,7 +269,9 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "") 
             fixed.update(band_interval=band.coverage, band_validated=not band.placeholder)
             scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
             if no_data:
-                scope = f"any estimate: the envelope of every band (no data for {runtime.label} on {core})"
+                what = "the held-out errors of estimates without data on their core class" if band.scope \
+                    else "the envelope of every band"
+                scope = f"any estimate: {what} (no data for {runtime.label} on {core})"
             validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
                 f"from the validation of {scope}"
             note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency "

@@ -351,3 +351,49 @@ def test_a_part_without_its_own_current_measurement_gets_a_wider_energy_band():
     assert own["energy_low_j"] == pytest.approx(own["energy_per_inference_j"] * band.energy_low)
     # latency bands are the same factors on both parts
     assert other["latency_high_s"] / other["latency_s"] == pytest.approx(own["latency_high_s"] / own["latency_s"])
+
+
+def test_a_board_held_out_of_the_fit_lands_in_the_no_data_band():
+    """Refit the closed runtimes without one board, predict that board's rows, and judge them by a band built as the
+    band file's "no data" entry is, but from the *other* board's held-out errors only (nested: nothing of the judged
+    board went into its band)."""
+    import sys
+
+    from joulescope_free.bands import combine_bands
+    from joulescope_free.hardware.runtimes import load_core
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from fit_cycle_model import LatencyModel
+
+    result = jf.validate()
+    rows = result.rows[result.rows["skipped"].isna()].reset_index(drop=True)
+    model = LatencyModel(rows)
+    closed = rows["runtime_label"].isin(model.labels).to_numpy()
+    ratios = {}
+    for held in ("stm32h7a3", "stm32u575"):
+        mine = (rows["mcu_id"] == held).to_numpy()
+        known = rows["runtime_label"].isin(set(rows["runtime_label"][~mine])).to_numpy()
+        test = mine & known & closed
+        ratios[held] = rows["latency_s"].to_numpy()[test] / model.predict(model.fit(~mine))[test]
+        assert test.sum() >= 10
+    spread = band_from_ratios([load_core(c).timing_factor for c in ("cortex-m4", "cortex-m7", "cortex-m33")])
+    plain_held = []
+    for held, other in (("stm32h7a3", "stm32u575"), ("stm32u575", "stm32h7a3")):
+        lo, hi = combine_bands(band_from_ratios(ratios[other]), spread)
+        assert np.mean((ratios[held] >= lo) & (ratios[held] <= hi)) >= 0.8, held
+        assert hi / lo < 4
+        lo, hi = band_from_ratios(ratios[other])
+        plain_held.append(np.mean((ratios[held] >= lo) & (ratios[held] <= hi)))
+    # the other board's errors alone do not carry what differs between core classes: the timing spread is needed
+    assert min(plain_held) < 0.8
+
+
+def test_the_band_file_has_a_no_data_band_narrower_than_the_envelope():
+    tree = bands._bands()
+    own = [b for b in tree if b.scope == "no data"]
+    assert len(own) == 1 and own[0].basis == "extrapolated" and not own[0].placeholder
+    assert bands.widest_band() == own[0]
+    assert bands.find_band("extrapolated") != own[0]  # never picked for an ordinary extrapolated estimate
+    envelope_low = min(b.latency_low for b in tree)
+    envelope_high = max(b.latency_high for b in tree)
+    assert own[0].latency_high / own[0].latency_low <= envelope_high / envelope_low

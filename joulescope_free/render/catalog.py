@@ -6,8 +6,10 @@ flash_bytes, flash_kind, icache_bytes, dcache_bytes, flash_wait_states [[max_clo
 supply_min_v, supply_max_v, supply_default_v, regulator, run_current_per_hz_a, run_fixed_current_a,
 run_reference_v, inference_factor (the part's own inference/run current ratio, null: the power model's),
 default_runtime, sleep_modes [{name, current_a, retains_ram_bytes, wakeup_s, wakeup_energy_j,
-derived?}], supply_paths [{regulator, run_current_per_hz_a, run_fixed_current_a, run_reference_v, boards, derived?}],
-derived, notes, sources, assumptions``. Currents hold at ``run_reference_v``.
+derived?}], run_ranges [{name, max_clock_hz, run_fixed_current_a, run_current_per_hz_a, flash_wait_states,
+derived?}] (the voltage ranges of the usual supply path; empty without), supply_paths [{regulator,
+run_current_per_hz_a, run_fixed_current_a, run_reference_v, boards, ranges, derived?}], derived, notes, sources,
+assumptions``. Currents hold at ``run_reference_v``.
 
 ``derived`` marks every figure that is not the part's own datasheet (or other sourced) value: at the top level a
 dict from each such key (``run_current_per_hz_a``, ``sram_bytes``, ...) to how it was derived; in a sleep mode or
@@ -48,10 +50,10 @@ def _derived(mcu, prefix: str, rename: dict | None = None) -> dict:
         if kind == "source":
             continue
         if prefix:
-            if not key.startswith(prefix + "."):
+            if not key.startswith(prefix + ".") or ".range[" in key[len(prefix):]:
                 continue
             leaf = key[len(prefix) + 1:]
-        elif key.startswith(("sleep[", "supply_path[")):
+        elif key.startswith(("sleep[", "supply_path[", "run.range[")):
             continue
         else:
             leaf = key
@@ -61,6 +63,15 @@ def _derived(mcu, prefix: str, rename: dict | None = None) -> dict:
 
 def _with_derived(record: dict, derived: dict) -> dict:
     return {**record, "derived": derived} if derived else record
+
+
+def _ranges(mcu, ranges, prefix: str) -> list:
+    """The voltage ranges of a supply path as JSON records (``prefix``: 'run' or 'supply_path[i]')."""
+    return [_with_derived({"name": r.name, "max_clock_hz": r.max_clock_hz, "run_fixed_current_a": r.run_fixed_current_a,
+                           "run_current_per_hz_a": r.run_current_per_hz_a,
+                           "flash_wait_states": [[hz, ws] for hz, ws in r.flash_wait_states]},
+                          _derived(mcu, f"{prefix}.range[{i}]", _PATH_KEYS))
+            for i, r in enumerate(ranges)]
 
 
 def is_own_figure(mcu, key: str) -> bool:
@@ -81,6 +92,7 @@ def mcu_record(mcu) -> dict:
         "regulator": mcu.regulator,
         "run_current_per_hz_a": mcu.run_current_per_hz_a, "run_fixed_current_a": mcu.run_fixed_current_a,
         "run_reference_v": mcu.run_reference_v, "inference_factor": mcu.inference_factor or None,
+        "run_ranges": _ranges(mcu, mcu.run_ranges, "run"),
         "default_runtime": mcu.default_runtime,
         "sleep_modes": [
             _with_derived({"name": m.name, "current_a": m.current_a, "retains_ram_bytes": m.retains_ram_bytes,
@@ -91,7 +103,7 @@ def mcu_record(mcu) -> dict:
         "supply_paths": [
             _with_derived({"regulator": p.regulator, "run_current_per_hz_a": p.run_current_per_hz_a,
                            "run_fixed_current_a": p.run_fixed_current_a, "run_reference_v": p.run_reference_v,
-                           "boards": list(p.boards)},
+                           "boards": list(p.boards), "ranges": _ranges(mcu, p.ranges, f"supply_path[{i}]")},
                           _derived(mcu, f"supply_path[{i}]", _PATH_KEYS))
             for i, p in enumerate(mcu.supply_paths)
         ],
