@@ -36,6 +36,10 @@ from .memory import LEGACY_EXTERNAL_CYCLES_PER_BYTE, placement
 
 #: weight bytes fetched per MAC when the layer's weights do not stay in a cache (kernel structure)
 TRAFFIC_PER_MAC = {"conv": 0.5, "transpose_conv": 0.5, "depthwise": 0.5, "fc": 1.0, "rnn": 1.0, "matmul": 0.0}
+#: (kernel library, variant) -> weight bytes fetched per MAC where a kernel reuses each weight over more pixels:
+#: ESP-NN's ESP32-S3 1x1 convolution "take[s] 8 input lines at a time ... to produce 8 outputs in parallel"
+#: (esp-nn src/convolution/esp_nn_conv_esp32s3.c header, esp_nn_conv_s8_mult8_1x1_esp32s3.S)
+TRAFFIC_PER_MAC_OF_VARIANT = {("esp-nn-esp32s3", "conv_1x1"): 1 / 8}
 #: a cache-line refill over quad-SPI at half the core clock: 32 bytes x 2 clocks/byte + command ~ 3 cycles/byte
 #: (parts without a memory map; see :mod:`.memory` for the per-part figures)
 EXTERNAL_FLASH_CYCLES_PER_BYTE = LEGACY_EXTERNAL_CYCLES_PER_BYTE
@@ -170,6 +174,10 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
         per_byte = where.weights.cycles_per_byte(mcu, clock_hz, core)
         if per_byte > 0:
             traffic_rate = np.array([TRAFFIC_PER_MAC.get(kd, 0.0) for kd in kind])
+            library = runtime.kernels_for(core.id) if a.shapes is not None else ""
+            for (lib, variant), rate in TRAFFIC_PER_MAC_OF_VARIANT.items():
+                if lib == library:
+                    traffic_rate = np.where(np.array(a.shapes.variants(lib)) == variant, rate, traffic_rate)
             streamed = macs * traffic_rate * a.weight_elem_bytes
             cache = float(getattr(mcu, "dcache_bytes", 0) or 0)
             traffic = np.where(a.weights_bytes <= cache, a.weights_bytes, np.maximum(streamed, a.weights_bytes))

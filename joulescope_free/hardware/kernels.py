@@ -40,7 +40,10 @@ COEFFICIENT_KEYS = {"calls": "cycles_per_call", "macs": "cycles_per_mac", "outpu
 SIMD_LANES = 4
 #: where a specialised kernel was not simulated, the kernel that serves instead
 FALLBACK = {"conv_1x1": "conv", "conv_1x1_strided": "conv", "conv_1xn": "conv", "depthwise_3x3": "depthwise_opt",
-            "depthwise_opt": "depthwise"}
+            "depthwise_opt": "depthwise",
+            # ESP-NN on the ESP32-S3 (see variant_of): kernels without a tick row of their own
+            "conv_im2col": "conv", "conv_1x1_any": "conv_1x1", "depthwise_3x3_s16": "depthwise_3x3",
+            "depthwise_mult1_s16": "depthwise", "depthwise_generic": "depthwise"}
 #: libraries whose wrappers pick specialised kernels from the shape (the others have one kernel per operator)
 CMSIS_FAMILIES = ("cmsis-nn-v7.0.0", "cmsis-nn-2020-09")
 ESP_NN_FAMILIES = ("esp-nn-generic", "esp-nn-esp32s3")
@@ -78,12 +81,10 @@ def same_padding(in_size: int, out_size: int, kernel: int, stride: int) -> int:
 def variant_of(library: str, kind: str, *, k_h=1, k_w=1, stride_h=1, stride_w=1, pad_h=0, pad_w=0, in_h=1,
                in_c=1, out_c=1, out_w=1) -> str:
     """The kernel ``library``'s wrapper dispatches for a layer of this kind and shape."""
-    if library in ESP_NN_FAMILIES:  # esp_nn_conv_s8 / esp_nn_depthwise_conv_s8 dispatch (src/convolution)
-        if kind == "conv" and k_h == 1 and k_w == 1 and pad_h == 0 and pad_w == 0:
-            return "conv_1x1"
-        if kind == "depthwise" and out_c == in_c and k_h == 3 and k_w == 3 and in_c % 8 == 0:
-            return "depthwise_3x3"
-        return kind
+    if library == "esp-nn-esp32s3":
+        return _esp32s3_variant(kind, k_h, k_w, stride_h, stride_w, pad_h, pad_w, in_c, out_c)
+    if library in ESP_NN_FAMILIES:  # esp_nn_conv_s8_opt: any 1x1 filter takes esp_nn_conv_s8_1x1 (conv_opt.c)
+        return "conv_1x1" if kind == "conv" and k_h == 1 and k_w == 1 else kind
     if library not in CMSIS_FAMILIES:
         return kind
     modern = library == "cmsis-nn-v7.0.0"
@@ -102,6 +103,44 @@ def variant_of(library: str, kind: str, *, k_h=1, k_w=1, stride_h=1, stride_w=1,
         if k_h == 3 and k_w == 3 and pad_h <= 1 and (pad_w <= 1 or not modern):
             return "depthwise_3x3"
         return "depthwise_opt"
+    return kind
+
+
+def _esp32s3_variant(kind, k_h, k_w, stride_h, stride_w, pad_h, pad_w, in_c, out_c) -> str:
+    """ESP-NN's ESP32-S3 dispatch, as ``esp_nn_conv_s8_esp32s3`` (src/convolution/esp_nn_conv_esp32s3.c) and
+    ``esp_nn_depthwise_conv_s8_esp32s3`` (esp_nn_depthwise_conv_s8_esp32s3.c) of the snapshot choose:
+
+    * convolution: a 1x1 filter with no padding and stride 1 takes the assembly ``mult8_1x1`` kernel when the input
+      channels are a multiple of 8 (``conv_1x1``), else the C+SIMD ``esp_nn_conv_s8_1x1`` (``conv_1x1_any``); any
+      other convolution whose filter row ``k_w x in_c`` is under 16 bytes while its window ``k_h x k_w x in_c`` is at
+      least 16 (a first layer on 1-3 input channels: 3x3x3 = 27, KWS's 10x4x1 = 40) copies each window into a
+      buffer and takes one dot product per output channel (``esp_nn_conv_s8_im2col_s3``: ``conv_im2col``);
+      the rest (3x3 on 16+ channels, strided 1x1) pads the input and filter rows to 16 bytes and runs
+      ``esp_nn_conv_s8_filter_aligned_input_padded_esp32s3`` (``conv``);
+    * depthwise (channel multiplier 1): a 3x3 filter on channels that are a multiple of 16, or of 8 and at least 12,
+      takes the s8 ``mult1_3x3_padded`` assembly (``depthwise_3x3``); 8 channels the s16 3x3 kernel
+      (``depthwise_3x3_s16``); other filters on channels that are a multiple of 8, or any over 3, the s16
+      ``mult1`` kernel (``depthwise_mult1_s16``); channel multipliers that are multiples of 4 or 8 the s16 ``mult4``
+      / ``mult8`` kernels (``depthwise``); the rest the generic C ``esp_nn_depthwise_conv_s8_opt``
+      (``depthwise_generic``).
+    """
+    if kind == "conv":
+        if k_h == 1 and k_w == 1 and pad_h == 0 and pad_w == 0 and stride_h == 1 and stride_w == 1:
+            return "conv_1x1" if in_c % 8 == 0 else "conv_1x1_any"
+        if k_w * in_c < 16 <= k_h * k_w * in_c:
+            return "conv_im2col"
+        return "conv"
+    if kind == "depthwise":
+        ch_mult = out_c // max(in_c, 1) if out_c % max(in_c, 1) == 0 else 0
+        if ch_mult == 1 and in_c % 8 == 0:
+            if k_h == 3 and k_w == 3:
+                return "depthwise_3x3" if in_c % 16 == 0 or in_c >= 12 else "depthwise_3x3_s16"
+            return "depthwise_mult1_s16"
+        if ch_mult == 1 and in_c > 3:
+            return "depthwise_mult1_s16"
+        if ch_mult and ch_mult % 4 == 0:
+            return "depthwise"
+        return "depthwise_generic"
     return kind
 
 
