@@ -11,6 +11,18 @@ class UserError(Exception):
     exit_code = 2
 
 
+class RateTooFast(UserError):
+    """A duty rate [Hz] faster than the inference keeps up with: each period needs ``per_inference_s`` [s] (wake-up,
+    inference and the per-inference phases), so the fastest rate any sleep strategy keeps is ``max_rate_hz``."""
+
+    def __init__(self, message: str, rate_hz: float, per_inference_s: float, max_rate_hz: float):
+        super().__init__(message)
+        self.rate_hz, self.per_inference_s, self.max_rate_hz = rate_hz, per_inference_s, max_rate_hz
+
+    def __reduce__(self):  # picklable (sweeps in processes, Dask)
+        return type(self), (str(self), self.rate_hz, self.per_inference_s, self.max_rate_hz)
+
+
 def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The valid names closest to ``name`` (case-insensitive), best first."""
     choices = list(choices)
@@ -21,6 +33,10 @@ def closest(name: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return [lowered[h] for h in hits]
 
 
+class UnknownName(UserError):
+    """A name that is not in a catalog (a typo, most often): bad input wherever it appears, never a table row."""
+
+
 def unknown(kind: str, name: str, choices: Iterable[str], hint: str = "") -> UserError:
     """``UserError("unknown MCU 'stm32l4' (closest: stm32l4r5, ...); see `energy mcus`")``."""
     choices = list(choices)
@@ -29,4 +45,4 @@ def unknown(kind: str, name: str, choices: Iterable[str], hint: str = "") -> Use
     text += f"; did you mean {', '.join(near)}?" if near else f"; valid: {', '.join(sorted(choices)[:12])}"
     if hint:
         text += f" ({hint})"
-    return UserError(text)
+    return UnknownName(text)

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import chain
 from .errors import UserError
+from .failures import TargetFailure, estimate_or_failure
 from .usage.lifetime import _nansum
 
 __all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
@@ -36,10 +37,12 @@ def mcu_list(mcu) -> list:
 
 
 def estimates(model, mcu, **kw) -> list:
-    """One :class:`~joulescope_free.api.Estimate` per target in ``mcu`` (list or comma-separated ids); ``kw`` are
-    :func:`~joulescope_free.api.estimate`'s arguments (runtime, clock_mhz, supply_v, duty, profile, battery, ...)."""
+    """One :class:`~joulescope_free.api.Estimate` per target in ``mcu`` (list or comma-separated ids), or a
+    :class:`~joulescope_free.failures.TargetFailure` saying why that target cannot be estimated as asked (a rate it
+    cannot keep up with, a battery that cannot power it); ``kw`` are :func:`~joulescope_free.api.estimate`'s
+    arguments (runtime, clock_mhz, supply_v, duty, profile, battery, ...)."""
     analysis = chain._analysis(model)  # analysed once for every target
-    return [chain.estimate(analysis, mcu=m, **kw) for m in mcu_list(mcu)]
+    return [estimate_or_failure(analysis, m, **kw) for m in mcu_list(mcu)]
 
 
 def _sort_key(s):
@@ -52,23 +55,61 @@ def _sort_key(s):
             num("energy_per_inference_j", math.inf))
 
 
+WARNING_SEPARATOR = " | "
+
+
 def compare_frame(results: list) -> pd.DataFrame:
-    """The compare table of already computed estimates, sorted (see :func:`compare`)."""
+    """The compare table of already computed estimates, sorted (see :func:`compare`); targets that could not be
+    estimated (:class:`TargetFailure`) last, with why (``error``), the fix and the fastest rate they keep up with.
+    ``warnings``: each target's warnings joined with ``' | '``; ``failed``: True on those rows."""
+    failures = [r for r in results if isinstance(r, TargetFailure)]
+    results = [r for r in results if not isinstance(r, TargetFailure)]
     rows = []
     for r in sorted(results, key=lambda r: _sort_key(r.summary)):
         row = {"mcu": r.target["mcu"], "runtime": r.target["runtime"]}
         row.update({k: v for k, v in r.summary.items() if k not in row})
+        row.update(warnings=WARNING_SEPARATOR.join(r.warnings), failed=False, error=None, fix=None)
         rows.append(row)
+    for f in failures:
+        rows.append(_failure_row(f, results))
     frame = pd.DataFrame(rows)
     first = [c for c in COMPARE_COLUMNS if c in frame.columns]
     return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
 
 
+def _failure_row(f: TargetFailure, estimated: list) -> dict:
+    """The compare row of a target that could not be estimated: what exists of it (inference figures), why, the
+    fix; for a rate it cannot keep up with, the targets of the comparison that do."""
+    row = {"mcu": f.mcu, "runtime": f.target.get("runtime"), "clock_hz": f.target.get("clock_hz"),
+           "supply_v": f.target.get("supply_v")}
+    row.update({k: v for k, v in f.summary.items() if k not in row})
+    fix = f.fix
+    if f.kind == "too fast":
+        faster = [r.target["mcu"] for r in estimated if r.summary.get("rate_hz") is not None]
+        if faster:
+            fix += f" (here {', '.join(faster)} keep{'s' if len(faster) == 1 else ''} up)"
+    row.update(battery_life_limited_by="cannot keep up" if f.kind == "too fast" else "not estimated",
+               warnings=WARNING_SEPARATOR.join(f.warnings), failed=True, error=f.reason, fix=fix or None,
+               max_rate_hz=f.max_rate_hz, fix_clock_hz=f.fix_clock_hz)
+    return row
+
+
 def compare(model, mcu, **kw) -> pd.DataFrame:
     """One row per target, longest battery life first (without a battery: lowest average current, then lowest
-    energy per inference). Columns: ``mcu``, ``runtime`` and every ``estimate`` summary key (units in the names).
+    energy per inference). Columns: ``mcu``, ``runtime`` and every ``estimate`` summary key (units in the names),
+    ``warnings``, and for a target that cannot be estimated as asked (``failed`` True, its row last) ``error`` (why),
+    ``fix`` and ``max_rate_hz``. When no target can be estimated, a :class:`UserError` gives every reason.
     ``mcu``: ids (list or comma-separated); ``kw``: :func:`~joulescope_free.api.estimate`'s arguments."""
-    return compare_frame(estimates(model, mcu, **kw))
+    results = estimates(model, mcu, **kw)
+    _none_estimated(results)
+    return compare_frame(results)
+
+
+def _none_estimated(results: list) -> None:
+    """Refuse a comparison in which no target could be estimated, with every target's reason."""
+    if results and all(isinstance(r, TargetFailure) for r in results):
+        raise UserError("no target could be estimated: " + "; ".join(
+            f"{f.mcu}: {f.reason}" + (f" ({f.fix})" if f.fix else "") for f in results))
 
 
 def life_curve(result, model, profile=None, battery=None, regulator=None, build=None, sleep=None,
@@ -113,10 +154,14 @@ def report(model, mcu, output=None, force: bool = False, **kw):
         if output.suffix.lower() not in (".html", ".htm"):
             raise UserError(f"{output}: give a file name ending in .html")
         refuse_overwrite(output, force)
-    results = estimates(model, mcu, **kw)
+    everything = estimates(model, mcu, **kw)
+    _none_estimated(everything)
+    results = [r for r in everything if not isinstance(r, TargetFailure)]
+    failures = [r for r in everything if isinstance(r, TargetFailure)]
     curves = [life_curve(r, model, **{k: kw.get(k) for k in ("profile", "battery", "regulator", "build", "sleep")})
               for r in results]
-    html = render_report(results, curves, compare_frame(results) if len(results) > 1 else None)
+    html = render_report(results, curves, compare_frame(everything) if len(everything) > 1 else None,
+                         failures=failures)
     if output is None:
         return html
     return write_text_safely(output, html)

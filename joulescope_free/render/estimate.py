@@ -43,7 +43,9 @@ def duty_band_line(s) -> str:
 
 
 def render_estimate(result, console: Console | None = None, top: int = 8, max_assumptions: int = 12) -> None:
-    console = console or Console()
+    from .usage import _console
+
+    console = _console(console)  # piped: not wrapped at 80 columns
     s, t = plain_value(result, "summary"), result.target  # plain rows: printing makes no pandas objects
     console.print(f"[bold]{Path(result.model['path']).name}[/] on {t['mcu_name']} ({t['mcu']}, {t['core']}), "
                   f"{t['runtime']}, {t['clock_hz'] / 1e6:g} MHz, {t['supply_v']:g} V", highlight=False)

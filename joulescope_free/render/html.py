@@ -296,7 +296,37 @@ def card(r) -> str:
             f'<div class="sub">{_esc(t["core"])}, {_esc(t["runtime"])}, '
             f'{clock}, {t["supply_v"]:g} V</div>'
             f"<table>{body}</table>"
-            + (f"<div>what moves the answer most:<ol>{drivers}</ol></div>" if drivers else "") + "</div>")
+            + (f"<div>what moves the answer most:<ol>{drivers}</ol></div>" if drivers else "")
+            + _card_warnings(r.warnings) + "</div>")
+
+
+def _card_warnings(warnings) -> str:
+    """The target's warnings on its card (they travel with the estimate: the notes section repeats them)."""
+    if not warnings:
+        return ""
+    items = "".join(f'<li class="warn">{_esc(w)}</li>' for w in warnings)
+    return f'<div class="card-warnings">warnings:<ul class="notes">{items}</ul></div>'
+
+
+def failure_card(f) -> str:
+    """The card of a target that could not be estimated as asked: why, the fastest rate it keeps up with, the fix,
+    and the inference figures that do exist."""
+    t, s = f.target, f.summary
+    rows = [("not estimated", f'<span class="bad">{_esc(f.reason)}</span>')]
+    if f.fix:
+        rows.append(("fix", _esc(f.fix)))
+    if _num(f.max_rate_hz) is not None:
+        from ..usage.duty import rate_text
+
+        rows.append(("fastest rate it keeps up with", _value("max_rate_hz", f.max_rate_hz, rate_text(f.max_rate_hz))))
+    if _num(s.get("latency_s")) is not None:
+        rows.append(("latency per inference", _value("latency_s", s["latency_s"], si_format(s["latency_s"], "s"))))
+        rows.append(("energy per inference", _value("energy_per_inference_j", s["energy_per_inference_j"],
+                                                    si_format(s["energy_per_inference_j"], "J"))))
+    body = "".join(f"<tr><td>{_esc(k)}</td><td>{v}</td></tr>" for k, v in rows)
+    name = t.get("mcu_name") or f.mcu
+    return (f'<div class="card failed" id="card-{_esc(f.mcu)}"><h3>{_esc(name)} ({_esc(f.mcu)})</h3>'
+            f"<table>{body}</table>" + _card_warnings(f.warnings) + "</div>")
 
 
 def _rate(s) -> str:
@@ -328,9 +358,9 @@ def notes(r) -> str:
             f'<ul class="notes">{warn}{assume}</ul></section>')
 
 
-def render_report(results, curves, frame=None) -> str:
-    """The page for ``results`` (Estimates), ``curves`` (battery life vs rate per result, or None) and, with
-    several targets, the compare ``frame``."""
+def render_report(results, curves, frame=None, failures=()) -> str:
+    """The page for ``results`` (Estimates), ``curves`` (battery life vs rate per result, or None), with several
+    targets the compare ``frame``, and the ``failures`` (targets not estimated: a card each saying why)."""
     from .. import __version__
     from ..usage.lifetime import sleep_crossover_hz
 
@@ -338,7 +368,8 @@ def render_report(results, curves, frame=None) -> str:
     parts = [f"<h1>Design review: {_esc(model)}</h1>",
              f'<p class="sub">{len(results)} target(s); made by joulescope_free {__version__} '
              "(estimates from datasheet figures and a cycle model, not measurements; see the assumptions)</p>",
-             '<h2 id="summary">Summary</h2><div class="cards">' + "".join(card(r) for r in results) + "</div>"]
+             '<h2 id="summary">Summary</h2><div class="cards">' + "".join(card(r) for r in results)
+             + "".join(failure_card(f) for f in failures) + "</div>"]
     if frame is not None:
         parts += ['<h2 id="targets">The targets side by side</h2>', compare_table(frame), targets_chart(results)]
     with_duty = [r for r in results if len(r.phases)]

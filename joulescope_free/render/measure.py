@@ -9,11 +9,9 @@ MAX_EVENT_ROWS = 12
 
 
 def _console(console=None):
-    if console is not None:
-        return console
-    from rich.console import Console
+    from .usage import _console as console_for_people  # piped: not wrapped at 80 columns
 
-    return Console()
+    return console_for_people(console)
 
 
 def render_measurement(m, console=None) -> None:

@@ -7,13 +7,19 @@ import math
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, days_text, si_format
 
 
+#: the width of output that goes to a file or a pipe (no terminal to wrap it): lines are not broken at 80 columns
+PIPED_WIDTH = 200
+
+
 def _console(console=None):
+    """The console to print on: the terminal as it is; piped or redirected output at least :data:`PIPED_WIDTH`
+    columns wide, so that a table or a long line is not wrapped at 80 columns."""
     from rich.console import Console
 
     if console is not None:
         return console
     probe = Console()
-    return probe if probe.is_terminal else Console(width=max(probe.width, 132))
+    return probe if probe.is_terminal else Console(width=max(probe.width, PIPED_WIDTH))
 
 
 def _json(obj) -> str:

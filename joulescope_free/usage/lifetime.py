@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..deferred import built_on_read, frame_from_rows
-from ..errors import UserError, unknown
+from ..errors import RateTooFast, UserError, unknown
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
 from .battery import Battery, load_battery
 from .duty import format_rate, rate_text
@@ -167,14 +167,14 @@ def _crossover(options, supply_v, battery_v, reg, run_a) -> float | None:
     return (a_keep - a_cold) / (b_cold - b_keep)
 
 
-def too_fast(options, rate_hz: float) -> UserError:
+def too_fast(options, rate_hz: float) -> RateTooFast:
     """The error for a rate [Hz] that no strategy keeps up with (also used by the vectorised sweep)."""
     s = max(options, key=lambda s: s.max_rate_hz)
     per = sum(r["duration_s"] for r in s.rows if r["per_inference"])
-    return UserError(
+    return RateTooFast(
         f"duty {format_rate(rate_hz)} is faster than the inference can keep up with: each one needs "
         f"{si_format(per, 's', 4)} (wake-up + inference + per-inference phases); the fastest rate that fits is "
-        f"{rate_text(s.max_rate_hz)} (or use continuous)")
+        f"{rate_text(s.max_rate_hz)} (or use continuous)", rate_hz, per, s.max_rate_hz)
 
 
 def _strategy_notes(chosen, options, crossover, retain_note, profile, sleep_mode, continuous) -> list:
