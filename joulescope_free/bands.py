@@ -195,6 +195,9 @@ def estimate_basis(runtime, core: str, calibrated: bool = False) -> tuple[str, s
     from .hardware.kernels import kernel_core, modelled_basis
     from .hardware.runtimes import load_core
 
+    if runtime.representative_kernels:
+        return "extrapolated", (f"{runtime.label}'s kernel table is a representative loop nest written for the "
+                                f"kernel simulator, not the runtime's own code")
     if modelled_basis(runtime, load_core(core)) == "simulated":
         return "simulated", f"{runtime.kernels_for(core)} kernels simulated for {core}"
     unmeasured = runtime.version_note.split(";")[0] if runtime.version_note else \
@@ -217,6 +220,9 @@ def no_data_reason(runtime, core: str) -> str:
 
     core_class = load_core(core)
     table_core = kernel_core(runtime, core_class)
+    if runtime.representative_kernels:
+        return (f"nothing of {runtime.label}'s own code was simulated or measured (its kernel table is a "
+                f"representative loop)")
     if not table_core:
         return f"no kernel table of {runtime.label} for {core} or a stand-in core"
     if table_core != core:

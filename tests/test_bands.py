@@ -397,3 +397,16 @@ def test_the_band_file_has_a_no_data_band_narrower_than_the_envelope():
     envelope_low = min(b.latency_low for b in tree)
     envelope_high = max(b.latency_high for b in tree)
     assert own[0].latency_high / own[0].latency_low <= envelope_high / envelope_low
+
+
+def test_a_runtime_whose_kernels_are_a_representative_loop_is_not_simulated_but_extrapolated():
+    # microtvm-untuned's table is the harness's loop nest, not TVM's generated code: nothing of its own code stands
+    # behind it, so it gets the band of estimates without data, while TFLM + CMSIS-NN on the same part is simulated
+    s = jf.estimate(str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"), "nrf52840",
+                    runtime="microtvm-untuned").summary
+    assert s["estimate_basis"] == "extrapolated" and "representative loop" in s["estimate_basis_note"]
+    wide = bands.widest_band()
+    assert s["latency_high_s"] / s["latency_s"] == pytest.approx(wide.latency_high, rel=1e-6)
+    cmsis = jf.estimate(str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"), "nrf52840",
+                        runtime="tflm-cmsis-nn").summary
+    assert cmsis["estimate_basis"] == "simulated"

@@ -86,6 +86,7 @@ class Runtime:
     core_factors: dict = field(default_factory=dict)   # closed runtimes: core id -> its measured deviation from them
     kernels_by_core: dict = field(default_factory=dict)  # core id -> kernel library where it differs from ``kernels``
     kernel_overrides: dict = field(default_factory=dict)  # variant the library's wrapper picks -> what the runtime calls
+    representative_kernels: bool = False  # its kernel table is a stand-in loop written for the harness, not its code
     assumptions: tuple = ()       # lines for figures that are estimates, not fits to measurements
     provenance: dict = field(default_factory=dict)
     arena_ratio: float = 1.0      # its peak activation memory over the TFLM-planned arena (own memory plan)
@@ -205,6 +206,7 @@ def _runtime_versions(runtime_id: str) -> dict:
             interpreter=raw.get("interpreter", ""), kernels=kernels, build=build, kernel_ratios=ratios,
             core_factors=core_factors, kernels_by_core=kernels_by_core,
             kernel_overrides=dict(table.get("kernel_overrides", raw.get("kernel_overrides", {}))),
+            representative_kernels=bool(raw.get("representative_kernels", False)),
             assumptions=assumptions, provenance=prov,
         )
     return out
