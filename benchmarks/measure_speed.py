@@ -1,11 +1,12 @@
 """Throughput and memory of ``energy measure`` on generated one-hour traces.
 
-Writes, in a temporary folder, a Joulescope .jls (pyjls Writer, current in f32 at --jls-rate-hz) and a
-``time_s,current_a`` CSV (at --csv-rate-hz), both one hour long by default with 12 mA x 80 ms bursts once a
+Writes, in a temporary folder, a Joulescope .jls (pyjls Writer, current in f32 at --jls-rate-hz), a
+``time_s,current_a`` CSV (at --csv-rate-hz) and a native nRF Power Profiler ``.ppk2`` (at --ppk2-rate-hz, ZIP with
+session.raw stored, D0 high over each burst), all one hour long by default with 12 mA x 80 ms bursts once a
 second over a 5 uA baseline. Each run happens in a fresh child process so that its peak RSS is its own:
 
   measure          joulescope_free.measure(...) with the auto threshold (two passes over the file)
-  measure-marker   not used (the long files have no marker channel)
+  measure-marker   .ppk2 only: --marker D0 (one pass)
   read-bytes       baseline: a plain sequential read of the file in 64 MiB blocks
   pyjls-read       baseline (.jls): pyjls.Reader.fsr over the whole signal in the same chunk size, one pass
   pandas-read_csv  baseline (.csv): pandas.read_csv of the whole file at once (what a notebook would do)
@@ -15,6 +16,7 @@ CPU time (the wall time depends on what else the machine runs). Usage::
 
     python3 benchmarks/measure_speed.py                    # one hour: 1 MHz .jls (14.4 GB), 10 kHz CSV
     python3 benchmarks/measure_speed.py --duration-s 60    # a quick look
+    python3 benchmarks/measure_speed.py --formats ppk2      # one hour of .ppk2 at 100 kHz (2.16 GB) only
 """
 from __future__ import annotations
 
@@ -55,6 +57,12 @@ def _child(task: str, path: str) -> None:
         from joulescope_free.measure.api import measure
 
         m = measure(path, supply_v=3.0)
+        samples = m.summary["n_samples"]
+        extra = {"n_events": m.summary["n_events"], "event_energy_j": m.summary["event_energy_j"]}
+    elif task == "measure-marker":
+        from joulescope_free.measure.api import measure
+
+        m = measure(path, supply_v=3.0, marker="D0")
         samples = m.summary["n_samples"]
         extra = {"n_events": m.summary["n_events"], "event_energy_j": m.summary["event_energy_j"]}
     elif task == "read-bytes":
@@ -111,11 +119,37 @@ def write_csv(path: Path, n_samples: int, rate_hz: int, block: int = 1 << 20) ->
             fh.write(("%.6f,%.4e\n" * n) % tuple(pairs))
 
 
+def write_ppk2(path: Path, n_samples: int, rate_hz: int, block: int = 1 << 20) -> None:
+    """A .ppk2 as nRF Connect Power Profiler saves it (metadata.json, session.raw of 6-byte frames: float32 LE
+    µA + uint16 BE digital bits, channel n in bits 2n+1:2n, 1 = low, 2 = high), written block by block."""
+    import zipfile
+
+    from trace_factory import _burst_block
+    import numpy as np
+
+    frame = np.dtype([("current_ua", "<f4"), ("bits", ">u2")])
+    meta = {"metadata": {"samplesPerSecond": rate_hz, "startSystemTime": 0}, "formatVersion": 2}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("metadata.json", json.dumps(meta))
+        with zf.open("session.raw", "w", force_zip64=True) as raw:
+            for s in range(0, n_samples, block):
+                n = min(block, n_samples - s)
+                x = _burst_block(s, n, rate_hz, 1.0, 0.08, 5e-6, 12e-3)
+                out = np.empty(n, dtype=frame)
+                out["current_ua"] = x * 1e6
+                low = 0x5555                                   # all eight channels low
+                out["bits"] = np.where(x > 1e-3, (low & ~0x3) | 0x2, low)   # D0 high during the burst
+                raw.write(out.tobytes())
+        zf.writestr("minimap.raw", b"")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration-s", type=float, default=3600.0)
     ap.add_argument("--jls-rate-hz", type=int, default=1_000_000)
     ap.add_argument("--csv-rate-hz", type=int, default=10_000)
+    ap.add_argument("--ppk2-rate-hz", type=int, default=100_000)
+    ap.add_argument("--formats", default="jls,csv,ppk2", help="which of jls,csv,ppk2 to write and measure")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one, removed)")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -124,22 +158,25 @@ def main(argv=None) -> None:
 
     from trace_factory import write_long_jls
 
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    writers = {
+        "jls": ("hour.jls", args.jls_rate_hz, lambda p, n, r: write_long_jls(p, n, sample_rate_hz=r),
+                ["pyjls-read", "read-bytes", "measure"]),
+        "csv": ("hour.csv", args.csv_rate_hz, write_csv, ["pandas-read_csv", "read-bytes", "measure"]),
+        "ppk2": ("hour.ppk2", args.ppk2_rate_hz, write_ppk2, ["read-bytes", "measure", "measure-marker"]),
+    }
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         tmp = Path(tmp)
-        jls, csv = tmp / "hour.jls", tmp / "hour.csv"
-        n_jls = int(args.duration_s * args.jls_rate_hz)
-        n_csv = int(args.duration_s * args.csv_rate_hz)
-        t0 = time.perf_counter()
-        print(f"writing {jls.name}: {n_jls:,} samples at {args.jls_rate_hz:,} Hz ...", file=sys.stderr)
-        write_long_jls(jls, n_jls, sample_rate_hz=args.jls_rate_hz)
-        print(f"  {jls.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        t0 = time.perf_counter()
-        print(f"writing {csv.name}: {n_csv:,} rows at {args.csv_rate_hz:,} Hz ...", file=sys.stderr)
-        write_csv(csv, n_csv, args.csv_rate_hz)
-        print(f"  {csv.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-
-        plan = [("jls", jls, ["pyjls-read", "read-bytes", "measure"], n_jls),
-                ("csv", csv, ["pandas-read_csv", "read-bytes", "measure"], n_csv)]
+        plan, size = [], {}
+        for fmt in formats:
+            name, rate, write, tasks = writers[fmt]
+            path, n = tmp / name, int(args.duration_s * rate)
+            t0 = time.perf_counter()
+            print(f"writing {name}: {n:,} samples at {rate:,} Hz ...", file=sys.stderr)
+            write(path, n, rate)
+            size[fmt] = path.stat().st_size
+            print(f"  {size[fmt] / 1e9:.2f} GB in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            plan.append((fmt, path, tasks, n))
         rows = []
         for fmt, path, tasks, n in plan:
             base = None
@@ -154,10 +191,10 @@ def main(argv=None) -> None:
                 note = f"{r['n_events']} events, {r['event_energy_j'] * 1e3:.3f} mJ" if "n_events" in r else ""
                 rows.append((fmt, task, n, r["seconds"], r["cpu_s"], n / r["seconds"] / 1e6, r["rss_mb"],
                              r["seconds"] / base, note))
-        size = {"jls": jls.stat().st_size, "csv": csv.stat().st_size}
+            path.unlink()
 
-    print(f"\nenergy measure throughput, {args.duration_s:g} s traces ({os.cpu_count()} CPUs); "
-          f".jls {size['jls'] / 1e9:.2f} GB, .csv {size['csv'] / 1e9:.2f} GB\n")
+    sizes = ", ".join(f".{fmt} {bytes_ / 1e9:.2f} GB" for fmt, bytes_ in size.items())
+    print(f"\nenergy measure throughput, {args.duration_s:g} s traces ({os.cpu_count()} CPUs); {sizes}\n")
     head = ("format", "run", "samples", "seconds", "CPU s", "Msamples/s", "peak RSS MB", "ratio", "result")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---" for _ in head) + "|")

@@ -382,22 +382,30 @@ def validate(
 # --------------------------------------------------------------------------------------------- measure
 @app.command()
 def measure(
-    trace: Path = typer.Argument(..., help="A Joulescope .jls, PPK2 CSV, Otii CSV or generic CSV trace."),
+    trace: Path = typer.Argument(..., help="A Joulescope .jls, PPK2 .ppk2/.ppk or CSV, Otii CSV or generic CSV trace; "
+                                 "an EEMBC EnergyRunner run folder (or its trace1-energy.bin), or a folder tree of runs."),
     supply_v: Optional[float] = typer.Option(None, "--supply-v", help="Supply voltage in V when the file has none."),
     marker: Optional[str] = typer.Option(None, "--marker", help="Digital channel high around each inference, e.g. D0."),
     threshold_a: Optional[float] = typer.Option(None, "--threshold-a", help="Burst threshold in A (default: from the baseline)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG of the trace with the events shaded."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing --plot file."),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="Write the table (events; EnergyRunner: one row per run) to this CSV file."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing --plot/--csv file."),
 ):
-    """Find the inferences in a real power trace: bursts, their duration and energy, the sleep baseline."""
+    """Find the inferences in a real power trace: bursts, their duration and energy, the sleep baseline; or read
+    EEMBC EnergyRunner runs: energy per inference per window and its median beside the stated figures."""
     from .measure.api import measure as run_measure
     from .render.export import refuse_overwrite
     from .render.measure import render_measurement
 
+    refuse_overwrite(csv, force)
     if plot is not None:  # checked before a long read, not after
+        from .measure.eembc import is_energyrunner
         from .render.plot import check_plot_target
 
+        if is_energyrunner(trace):
+            raise UserError("--plot draws a sampled current trace; an EnergyRunner run has energy per 1 ms only "
+                            "(leave out --plot)")
         plot = check_plot_target(plot)
         refuse_overwrite(plot, force)
     result = run_measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a, progress=not as_json)
@@ -405,12 +413,17 @@ def measure(
         from .render.plot import plot_measurement
 
         plot_measurement(result, plot)
+    if csv is not None:
+        from .render.export import write_csv_safely
+        from .render.measure import measurement_table
+
+        write_csv_safely(csv, measurement_table(result))
     _emit_json(result.to_json()) if as_json else render_measurement(result)
 
 
 @app.command()
 def calibrate(
-    traces: List[Path] = typer.Argument(..., help="One or more traces of the same board."),
+    traces: List[Path] = typer.Argument(..., help="One or more traces of the same board (EnergyRunner run folders too)."),
     model: List[Path] = typer.Option(..., "--model", help="The model each trace ran (give once, or once per trace)."),
     mcu: str = typer.Option(..., "--mcu", help="MCU id."),
     runtime: Optional[str] = typer.Option(None, "--runtime", help="Runtime id."),

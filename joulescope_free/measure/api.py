@@ -51,6 +51,10 @@ class Measurement:
     def to_json(self) -> str:
         return json_dumps(self.to_dict())
 
+    def calibration_inputs(self) -> dict:
+        """The summary figures ``energy calibrate`` fits (medians over the events, sleep floor, supply)."""
+        return dict(self.summary)
+
 
 def _progress(enabled: bool):
     """A rich progress bar on stderr, shown only when asked for and stderr is a terminal (so piped output and
@@ -94,7 +98,9 @@ def _resolve_marker(marker: str, names: tuple, path: Path) -> str:
 def measure(path, *, supply_v: Optional[float] = None, marker: Optional[str] = None,
             threshold_a: Optional[float] = None, progress: bool = False,
             chunk_samples: int = DEFAULT_CHUNK_SAMPLES) -> Measurement:
-    """Events and baseline of a trace file (.jls, PPK2 CSV, Otii CSV, generic CSV).
+    """Events and baseline of a trace file (.jls, PPK2 CSV, Otii CSV, generic CSV); an EEMBC EnergyRunner run
+    (folder or trace1-energy.bin) gives a :class:`.eembc.RunMeasurement`, a folder tree of runs a
+    :class:`.eembc.RunTable`.
 
     ``supply_v`` [V] is used when the file has no voltage; ``marker`` names a digital channel that is high
     around each inference (``D0``); ``threshold_a`` [A] overrides the burst threshold derived from the
@@ -113,6 +119,13 @@ def measure(path, *, supply_v: Optional[float] = None, marker: Optional[str] = N
     chunk_samples = int(chunk_samples)
     if chunk_samples < 16:
         raise UserError(f"chunk_samples must be at least 16, got {chunk_samples}")
+    from .eembc import is_energyrunner, measure_energyrunner
+
+    if is_energyrunner(path):  # a run folder / trace1-energy.bin: windows come from its timestamps, not events
+        if marker is not None or threshold_a is not None:
+            raise UserError(f"{path.name} is an EEMBC EnergyRunner run: its windows come from trace1-timestamps.json; "
+                            "leave out --marker and --threshold-a")
+        return measure_energyrunner(path, supply_v=supply_v)
     source = open_trace(path)
     try:
         return _measure(source, path, supply_v, marker, threshold_a, progress, chunk_samples)

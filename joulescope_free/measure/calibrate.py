@@ -12,6 +12,11 @@ and the predicted ones from ``joulescope_free.chain.estimate`` at the trace's su
 
 With one trace, ``latency x latency_scale`` and ``current x current_scale`` reproduce the measured duration and
 energy exactly; with several, each trace keeps the residual printed in the report.
+
+An EEMBC EnergyRunner run (folder or trace1-energy.bin) calibrates from its window averages: duration = window
+length / inferences, energy = median energy per inference, current = average power / ``supply_v`` (given, else
+the energy monitor's voltage in the run's log.txt); its inferences run back to back, so no sleep current is
+measured.
 """
 from __future__ import annotations
 
@@ -99,7 +104,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         if isinstance(m, (str, Path)) and not Path(m).exists():
             raise UserError(f"model not found: {m}")
     for t in traces:
-        if not t.is_file():
+        if not t.exists():
             raise UserError(f"trace not found: {t}")
     clocks = _per_trace(clock_mhz if isinstance(clock_mhz, (list, tuple)) else [clock_mhz], len(traces),
                         "--clock-mhz")
@@ -111,7 +116,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     rows, measurements = [], []
     for trace, model, clock in zip(traces, models, clocks):
         m = measure(trace, supply_v=supply_v, marker=marker, threshold_a=threshold_a)
-        s = m.summary
+        s = m.calibration_inputs()   # event medians of a trace; window averages of an EnergyRunner run
         volts = s["supply_v"]
         r = chain.estimate(model, mcu=mcu, runtime=runtime, clock_mhz=clock, supply_v=volts)
         pred_latency = float(r.summary["latency_s"])
@@ -123,7 +128,8 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
         measured_current = s["event_energy_j"] / (s["event_duration_s"] * volts)
         clock_hz = float(r.summary["clock_hz"])
         rows.append({
-            "path": str(trace), "sha256": _sha256(trace), "format": m.format, "model": str(model),
+            "path": str(trace), "sha256": _sha256(getattr(m, "data_file", trace)), "format": m.format,
+            "model": str(model),
             "clock_hz": clock_hz, "supply_v": volts, "n_events": s["n_events"],
             "event_duration_s": s["event_duration_s"], "event_energy_j": s["event_energy_j"],
             "inference_current_a": measured_current, "baseline_current_a": s["baseline_current_a"],
@@ -154,6 +160,7 @@ def calibrate(traces, *, models, mcu: str, runtime: Optional[str] = None, clock_
     }
     notes = [f"{Path(r['path']).name}: {Path(r['model']).name}, {r['n_events']} events, latency x"
              f"{r['latency_ratio']:.3g}, current x{r['current_ratio']:.3g}" for r in rows]
+    notes += [m.calibration_inputs()["note"] for m in measurements if m.calibration_inputs().get("note")]
     if n > 1:
         worst = float(frame["energy_residual"].abs().max())
         notes.append(f"joint fit over {n} traces: largest energy residual {worst:.1%}")

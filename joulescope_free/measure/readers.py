@@ -7,78 +7,31 @@ fixed-rate files), so ``sum(current_a * dt_s)`` is the charge in coulomb whateve
 
 Registered formats (detected in this order; add one with :func:`register`):
 
-=====  =====================================================================================================
-jls    Joulescope ``.jls`` v2 (pyjls): signals ``current`` [A], ``voltage`` [V], ``power`` [W], ``gpi[N]``
-ppk2   nRF Connect Power Profiler (PPK2) CSV: ``Timestamp(ms),Current(uA)[,D0-D7]`` (D0-D7 as a bit string
-       or as separate ``D0``..``D7`` columns)
-otii   Otii 3 CSV export: ``Timestamp (s),Main current (A)`` / ``Main voltage (V)`` / ``Main power (W)`` /
-       ``GPI1``
-csv    generic CSV: ``time_s,current_a[,voltage_v]`` or unit-bearing headers (``Time (s)``, ``Current (mA)``,
-       ``current_ua``, ``voltage_mv``, ``power_mw``)
-=====  =====================================================================================================
+==========  ===============================================================================================
+jls         Joulescope ``.jls`` v2 (pyjls): signals ``current`` [A], ``voltage`` [V], ``power`` [W], ``gpi[N]``
+ppk2-file   nRF Connect Power Profiler native ``.ppk2`` (ZIP with ``session.raw``), see :mod:`.nordic`
+ppk-legacy  its legacy ``.ppk`` (a deflate stream), see :mod:`.nordic`
+ppk2        nRF Connect Power Profiler (PPK2) CSV: ``Timestamp(ms),Current(uA)[,D0-D7]`` (D0-D7 as a bit
+            string or as separate ``D0``..``D7`` columns)
+otii        Otii 3 CSV export: ``Timestamp (s),Main current (A)`` / ``Main voltage (V)`` / ``Main power (W)``
+            / ``GPI1``
+csv         generic CSV: ``time_s,current_a[,voltage_v]`` or unit-bearing headers (``Time (s)``,
+            ``Current (mA)``, ``current_ua``, ``voltage_mv``, ``power_mw``)
+==========  ===============================================================================================
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
 import numpy as np
 
 from ..errors import UserError
-
-DEFAULT_CHUNK_SAMPLES = 1 << 18  # 256 Ki samples: ~15 MB of float64 working arrays per chunk, cache-friendly
-
-
-@dataclass
-class Chunk:
-    """One block of samples in SI units. ``dt_s`` is a scalar (fixed rate) or an array like ``time_s``.
-
-    Fixed-rate readers leave ``time_s`` None (sample k is at ``t0_s + k * dt_s``) so that no time array is
-    built per chunk; use :meth:`times`.
-    """
-
-    time_s: Optional[np.ndarray]
-    dt_s: object
-    current_a: np.ndarray
-    voltage_v: Optional[np.ndarray] = None
-    power_w: Optional[np.ndarray] = None
-    digital: dict = field(default_factory=dict)
-    t0_s: float = 0.0
-
-    def __len__(self) -> int:
-        return len(self.current_a)
-
-    def times(self, index) -> np.ndarray:
-        """Time [s] of the samples at ``index`` (an int array) within this chunk."""
-        if self.time_s is not None:
-            return self.time_s[index]
-        return self.t0_s + np.asarray(index, dtype=np.float64) * float(self.dt_s)
-
-
-class TraceSource:
-    """An opened trace. Subclasses set the attributes and implement :meth:`chunks`.
-
-    ``progress_total`` / ``progress_done`` are in arbitrary units (bytes or samples) for a progress bar.
-    """
-
-    format: str = "?"
-    path: Path
-    sample_rate_hz: Optional[float] = None   # nominal; CSV readers learn it from the first chunk
-    n_samples: Optional[int] = None          # None until a full pass for CSV
-    has_voltage: bool = False
-    has_power: bool = False
-    digital_names: tuple = ()
-    notes: list
-    progress_total: int = 0
-    progress_done: int = 0
-
-    def chunks(self, chunk_samples: int = DEFAULT_CHUNK_SAMPLES) -> Iterator[Chunk]:  # pragma: no cover
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
+# the chunk and source types live in .trace: the native PPK2 readers of .nordic build on them without importing
+# this registry back
+from .trace import DEFAULT_CHUNK_SAMPLES, Chunk, TraceSource, _short  # noqa: F401 (public here too)
 
 
 # ------------------------------------------------------------------------------------------ registry
@@ -105,7 +58,8 @@ def open_trace(path) -> TraceSource:
     """Detect the format of ``path`` and open it; anything unreadable is a :class:`UserError`."""
     path = Path(path)
     if path.is_dir():
-        raise UserError(f"{path} is a folder; give a trace file (.jls or .csv)")
+        raise UserError(f"{path} is a folder; give a trace file (.jls, .ppk2 or .csv) or an EEMBC EnergyRunner "
+                        "run folder (with trace1-energy.bin)")
     if not path.is_file():
         raise UserError(f"trace not found: {path}")
     with path.open("rb") as fh:
@@ -459,10 +413,6 @@ class CsvSource(TraceSource):
 _SI = {"time": "s", "current": "A", "voltage": "V", "power": "W"}
 
 
-def _short(exc) -> str:
-    return str(exc).splitlines()[0][:120]
-
-
 def _concat(a: dict, b: dict) -> dict:
     out = {}
     for k, v in b.items():
@@ -631,6 +581,19 @@ class JlsSource(TraceSource):
 
 # ------------------------------------------------------------------------------------------ registrations
 register("jls", _is_jls, JlsSource, "Joulescope .jls (current, voltage or power signals)")
+
+
+def _nordic(name: str):
+    """The native PPK2 readers live in :mod:`.nordic` (imported when used)."""
+    def call(*args):
+        from . import nordic
+
+        return getattr(nordic, name)(*args)
+    return call
+
+
+register("ppk2-file", _nordic("is_ppk2"), _nordic("Ppk2Source"), "nRF Power Profiler .ppk2 (ZIP with session.raw)")
+register("ppk-legacy", _nordic("is_ppk"), _nordic("PpkSource"), "nRF Power Profiler legacy .ppk")
 register("ppk2", _is_ppk2, lambda p: CsvSource(p, "ppk2"), "nRF PPK2 CSV 'Timestamp(ms),Current(uA)[,D0-D7]'")
 register("otii", _is_otii, lambda p: CsvSource(p, "otii"), "Otii CSV 'Timestamp (s),Main current (A)'")
 register("csv", _is_csv, lambda p: CsvSource(p, "csv"), "CSV 'time_s,current_a[,voltage_v]' or 'Time (s),Current (mA)'")

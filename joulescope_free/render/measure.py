@@ -14,10 +14,85 @@ def _console(console=None):
     return console_for_people(console)
 
 
-def render_measurement(m, console=None) -> None:
-    """Summary of a :class:`~joulescope_free.measure.api.Measurement` and its first events."""
+def measurement_table(m):
+    """The DataFrame ``energy measure --csv`` writes: the events, or one row per EnergyRunner run."""
+    if hasattr(m, "runs"):
+        return m.runs
+    if hasattr(m, "windows"):
+        from ..measure.eembc import run_row
+
+        import pandas as pd
+
+        return pd.DataFrame([{"run": str(m.path), **run_row(m)}])
+    return m.events
+
+
+def _pct(value) -> str:
+    return "-" if value is None or value != value else f"{100 * value:+.3f} %"
+
+
+def render_run(m, console=None) -> None:
+    """An EnergyRunner run: each window measured beside the figures results.txt states, and the summary."""
     from rich.table import Table
 
+    console = _console(console)
+    s = m.summary
+    title = " / ".join(str(x) for x in (s.get("submitter"), s.get("system"), s.get("benchmark")) if x) or m.path.name
+    t = Table(title=f"{title} (EEMBC EnergyRunner, {s['sample_rate_hz']:g} Hz)")
+    for col in ("window", "start", "length", "inf.", "energy", "power", "J / inf.", "stated", "diff."):
+        t.add_column(col, justify="right")
+    for w in m.windows.to_dict("records"):
+        t.add_row(str(w["window"]), f"{w['start_s']:.3f} s", f"{w['duration_s']:.3f} s", str(w["n_inferences"]),
+                  si_format(w["energy_j"], "J"), si_format(w["average_power_w"], "W"),
+                  si_format(w["energy_per_inference_j"], "J", 4), si_format(w.get("stated_energy_per_inference_j"), "J", 4),
+                  _pct(w.get("energy_difference")))
+    console.print(t)
+    head = Table(show_header=False)
+    head.add_column("figure")
+    head.add_column("value", justify="right")
+    head.add_row("energy per inference (median)", si_format(s["energy_per_inference_j"], "J", 4))
+    head.add_row("stated median", f"{si_format(s['stated_energy_per_inference_j'], 'J', 4)} "
+                 f"({_pct(s['energy_per_inference_difference'])})")
+    head.add_row("average power", f"{si_format(s['average_power_w'], 'W')} (stated {si_format(s['stated_power_w'], 'W')})")
+    head.add_row("inference duration (window / inferences)", si_format(s["inference_duration_s"], "s"))
+    head.add_row("inferences", f"{s['n_inferences']} in {s['n_windows']} windows")
+    if s.get("inference_current_a") is not None:
+        head.add_row("inference current", f"{si_format(s['inference_current_a'], 'A')} at {s['supply_v']:g} V")
+    console.print(head)
+    for note in m.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def render_run_table(table, console=None) -> None:
+    """Many EnergyRunner runs, one row each."""
+    from rich.table import Table
+
+    console = _console(console)
+    t = Table(title=f"EEMBC EnergyRunner runs under {table.path}")
+    for col in ("submitter", "system", "benchmark", "inferences", "J / inference", "stated", "diff.", "power"):
+        t.add_column(col, justify="right" if col not in ("submitter", "system", "benchmark") else "left")
+    for r in table.runs.to_dict("records"):
+        if r.get("error") == r.get("error") and r.get("error"):
+            t.add_row(r["run"], "", "", "", f"error: {r['error']}", "", "", "")
+            continue
+        t.add_row(str(r["submitter"] or ""), str(r["system"] or ""), str(r["benchmark"] or ""),
+                  f"{r['n_windows']} x {r['inferences_per_window']}", si_format(r["energy_per_inference_j"], "J", 4),
+                  si_format(r["stated_energy_per_inference_j"], "J", 4), _pct(r["energy_per_inference_difference"]),
+                  si_format(r["average_power_w"], "W"))
+    console.print(t)
+    for note in table.notes:
+        console.print(f"note: {note}", highlight=False)
+
+
+def render_measurement(m, console=None) -> None:
+    """Summary of a :class:`~joulescope_free.measure.api.Measurement` and its first events (EnergyRunner runs
+    and tables of runs are passed on to :func:`render_run` / :func:`render_run_table`)."""
+    from rich.table import Table
+
+    if hasattr(m, "runs"):
+        return render_run_table(m, console)
+    if hasattr(m, "windows"):
+        return render_run(m, console)
     console = _console(console)
     s = m.summary
     how = f"marker {s['marker']} high" if s.get("marker") else f"current above {si_format(s['threshold_a'], 'A')}"
