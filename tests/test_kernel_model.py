@@ -120,7 +120,8 @@ def _layers():
 
 
 def test_layer_cycles_from_the_table(toy_table):
-    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={})
+    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={},
+                             interpreter="")  # dispatch from the coefficients, not the TFLM interpreter table
     core = load_core("cortex-m4")
     overhead = rt.coefficients["layer_overhead_cycles"] * core.speed
     cycles = layer_cycles(layer_arrays(_layers()), rt, core)["compute_cycles"].to_numpy()
@@ -135,7 +136,8 @@ def test_layer_cycles_from_the_table(toy_table):
 
 
 def test_build_choice_and_errors(toy_table):
-    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={})
+    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={},
+                             interpreter="")  # dispatch from the coefficients, not the TFLM interpreter table
     core = load_core("cortex-m4")
     os_build = with_build(rt, "-Os", core)
     cycles = layer_cycles(layer_arrays(_layers()), os_build, core)["compute_cycles"].to_numpy()
@@ -147,7 +149,8 @@ def test_build_choice_and_errors(toy_table):
 
 
 def test_core_without_table_keeps_the_per_mac_model(toy_table):
-    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={})
+    rt = dataclasses.replace(load_runtime("tflm"), kernels="toy-nn", build="O2", kernels_by_core={},
+                             interpreter="")  # dispatch from the coefficients, not the TFLM interpreter table
     m7 = load_core("cortex-m7")
     plain = dataclasses.replace(rt, kernels="")
     a = layer_arrays(_layers())
