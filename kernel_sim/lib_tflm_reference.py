@@ -28,7 +28,7 @@ LIBRARY = "tflm-reference"
 NAME = "TFLite Micro reference kernels"
 SOURCE = ("tensorflow/tflite-micro commit 90b983c2b3f1 (2026-08-20), tensorflow/lite/kernels/internal/reference "
           "(copy in shared/third_party/tflite-micro), Apache-2.0; gemmlowp fixedpoint from Debian libgemmlowp-dev")
-CORES = ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3")
+CORES = ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3", "riscv32")  # riscv32: sim_riscv
 BUILDS = ("O2", "Os")
 
 #: g_variant values of the driver
@@ -210,7 +210,13 @@ class DriverLibrary:
             missing = [str(f) for f in self._sources if not Path(f).is_file()]
             if missing:
                 raise FileNotFoundError(f"{self.LIBRARY}: missing {', '.join(missing)} (set KERNELS_THIRD_PARTY)")
-            self._elves[(core, build)] = sim.build(self._sources, core, build, **self._build_args)
+            if core == "riscv32":  # RV32IMC (MIK32, GD32VF103, ESP32-C3 class): the RISC-V build of sim_riscv
+                import sim_riscv
+
+                stubs = [HERE / "rv32_abort_stubs.c"]  # abort()'s system calls, never reached
+                self._elves[(core, build)] = sim_riscv.build(self._sources + stubs, build, **self._build_args)
+            else:
+                self._elves[(core, build)] = sim.build(self._sources, core, build, **self._build_args)
         return self._elves[(core, build)]
 
     def simulate(self, variant: str, core: str, build: str, shape: dict) -> sim.Result:
@@ -226,6 +232,13 @@ class DriverLibrary:
 
     def simulated(self, variant: str, core: str, build: str) -> str:
         cxx = self._build_args["cxx"]
+        if core == "riscv32":
+            import sim_riscv
+
+            flags = " ".join(sim_riscv.compile_flags(build, cxx) + [f"-D{d}" for d in self._build_args["defines"]])
+            return (f"{self._describe(variant)}, {sim_riscv.compiler_version()} {flags} + picolibc, unicorn "
+                    f"{sim.unicorn_version()} basic-block counts x {sim_riscv.TIMING_SOURCE}; outputs checked bit "
+                    "for bit against numpy")
         flags = " ".join(sim.compile_flags(core, build, cxx) + [f"-D{d}" for d in self._build_args["defines"]])
         compiler = sim.compiler_version(cxx).replace(" (15:12.2.rel1-1)", "")
         return (f"{self._describe(variant)}, {compiler} {flags}, unicorn {sim.unicorn_version()} basic-block "

@@ -129,17 +129,33 @@ def compiler_version() -> str:
     return subprocess.run([CC, "--version"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
 
 
-def compile_flags(build: str) -> list:
+def compile_flags(build: str, cxx: bool = False) -> list:
     if build not in sim.BUILDS:
         raise ValueError(f"unknown build {build!r}; known: {', '.join(sim.BUILDS)}")
-    return [f"-{build}", *ARCH_FLAGS, "-std=gnu11"]
+    return [f"-{build}", *ARCH_FLAGS] + (["-std=gnu++17", "-fno-exceptions", "-fno-rtti"] if cxx else ["-std=gnu11"])
 
 
-def build(sources, build: str, include_dirs=(), defines=()) -> Path:
-    """Compile and link ``sources`` into a cached ELF (same cache folder and key scheme as ``sim.build``)."""
+def cxx_header_dirs() -> list:
+    """C++ standard headers for the RV32 build: Debian ships no libstdc++ for riscv64-unknown-elf, so the TFLM
+    reference kernels (which use only header-only parts: <algorithm>, <limits>, <cmath>, <cstdint>) compile against
+    the arm-none-eabi libstdc++ headers of the same GCC major (libstdc++-arm-none-eabi-newlib), their target
+    ``bits/c++config.h`` included; nothing of libstdc++ is linked."""
+    roots = sorted(Path("/usr/include/newlib/c++").glob("*/"))
+    if not roots or not (roots[-1] / "arm-none-eabi").is_dir():
+        raise FileNotFoundError("no C++ headers for the RV32 build (Debian: apt-get install "
+                                "libstdc++-arm-none-eabi-newlib)")
+    return [roots[-1], roots[-1] / "arm-none-eabi"]
+
+
+def build(sources, build: str, include_dirs=(), defines=(), cxx: bool = False) -> Path:
+    """Compile and link ``sources`` into a cached ELF (same cache folder and key scheme as ``sim.build``);
+    ``cxx``: a C++ build with :func:`cxx_header_dirs`."""
     sources = [Path(s).resolve() for s in sources]
-    flags = compile_flags(build) + [f"-I{Path(d).resolve()}" for d in include_dirs] + [f"-D{d}" for d in defines]
-    deps = subprocess.run([CC, *flags, "--specs=picolibc.specs", "-MM", *map(str, sources)], capture_output=True,
+    cc = CC  # the gcc driver compiles .cc files as C++ and links no libstdc++ (Debian has none for this target)
+    flags = compile_flags(build, cxx) + [f"-I{Path(d).resolve()}" for d in include_dirs] + [f"-D{d}" for d in defines]
+    if cxx:
+        flags += [f"-isystem{d}" for d in cxx_header_dirs()]
+    deps = subprocess.run([cc, *flags, "--specs=picolibc.specs", "-MM", *map(str, sources)], capture_output=True,
                           text=True)
     if deps.returncode:
         raise RuntimeError(f"{CC} -MM failed:\n{deps.stderr}")
@@ -151,7 +167,7 @@ def build(sources, build: str, include_dirs=(), defines=()) -> Path:
     if not elf.is_file():
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "link.ld").write_text(sim.LINKER_SCRIPT)
-        cmd = [CC, *flags, "-g0", *LINK_FLAGS, f"-T{out_dir / 'link.ld'}", "-o", f"{elf}.tmp", *map(str, sources)]
+        cmd = [cc, *flags, "-g0", *LINK_FLAGS, f"-T{out_dir / 'link.ld'}", "-o", f"{elf}.tmp", *map(str, sources)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode:
             raise RuntimeError(f"build failed ({' '.join(cmd)}):\n{proc.stderr}")
