@@ -10,11 +10,17 @@ Checks (each row of the printed table: naive and ours, median and p90 of |predic
   from their code, with no coefficient fitted to any row (the proof of the method);
 * leave-one-model-out: each of KWS, VWW, IC, AD predicted by closed-runtime ratios fitted without it;
 * leave-one-board-out: the Cortex-M7 and the Cortex-M33 board held out in turn (the closed runtimes' factor for
-  the held-out core unknown: their common ratios on the simulated kernels of that core).
-Bands (80 % intervals, `joulescope_free.validation.band_from_ratios`) per basis: measured (leave-one-model-out
-ratios per runtime version and core), simulated (the simulation-only ratios), extrapolated (leave-one-board-out
-ratios), calibrated (the pooled leave-one-model-out ratios: a calibration fixes the board, not the model). Band
-coverage on the leave-one-board-out folds is checked honestly: each fold's band comes from the other fold.
+  the held-out core unknown: their common ratios on the simulated kernels of that core);
+* leave-one-part-out energy: each measured part's workload factor replaced by the other parts' geometric mean;
+* leave-one-release-out: each measured release of a closed runtime predicted with the release before it.
+Bands (80 % intervals, `joulescope_free.bands.band_from_ratios`), each from predictions that did not see the rows
+that make it: measured (leave-one-model-out ratios per runtime version and core), simulated (the simulation-only
+ratios combined with the leave-one-board-out ones: what differs between boards; on an unmeasured core class also
+with the spread of the measured cores' timing factors), extrapolated (leave-one-release-out ratios: an unmeasured
+release), no data (leave-one-board-out combined with the timing-factor spread: a core class nothing was measured
+or simulated on), calibrated (the pooled leave-one-model-out ratios: a calibration fixes the board, not the model).
+The coverage table checks each band on its rows and nested: each group's rows (a model, a board, a release, a
+part) against the band made without that group.
 
     python benchmarks/accuracy.py [--data CSV] [--write-bands]
 """
@@ -143,6 +149,27 @@ def main() -> None:
     add("energy, leave-one-part-out", naive_e, meas_e, ours_e * lopo_scale, meas_e)
     add("energy, leave-one-part-out + LOMO", cv_naive * naive_e / naive_lat, meas_e, cv_e * lopo_scale, meas_e)
 
+    # leave-one-release-out: each measured release of a closed runtime predicted with the release before it, on the
+    # same board, clock and supply (what an estimate of an unmeasured release gets: the nearest older one)
+    from joulescope_free.hardware.runtimes import load_runtime
+
+    rel_lat, rel_e, rel_group = [], [], []
+    for i, r in rows.iterrows():
+        rt = load_runtime(r["runtime_label"])
+        k = list(rt.versions).index(rt.version)
+        if not closed[i] or k == 0:
+            continue
+        before = f"{rt.id}@{rt.versions[k - 1]}"
+        e = jf.estimate(r["model_path"], r["mcu_id"], runtime=before, clock_mhz=r["clock_hz"] / 1e6,
+                        supply_v=r["supply_v"] if r["supply_v"] == r["supply_v"] else None).summary
+        rel_lat.append(r["latency_s"] / e["latency_s"])
+        rel_e.append(r["energy_j"] / e["energy_per_inference_j"])
+        rel_group.append(f"{r['runtime_label']} from {before}")
+    rel_lat, rel_e = np.array(rel_lat), np.array(rel_e)
+    print(f"leave-one-release-out: {len(rel_lat)} rows, measured/predicted latency median {np.median(rel_lat):.2f} "
+          f"(p10 {np.quantile(rel_lat, 0.1):.2f}, p90 {np.quantile(rel_lat, 0.9):.2f}): a newer release is mostly "
+          f"faster than the one before it")
+
     print(f"{'metric':32} {'stat':6} {'n':>4} {'naive %':>9} {'joulescope_free %':>18} {'ratio':>7}")
     for metric, stat, count, nv, ov, ratio in table:
         print(f"{metric:32} {stat:6} {count:>4} {nv:>9.1f} {ov:>18.1f} {ratio:>7.2f}")
@@ -193,11 +220,13 @@ def main() -> None:
     entries = [sim_entry,
                combined([sim, board, {"latency": spread, "energy": spread}],
                         f"{sim_how}, combined with {board_how} and with {spread_how}", basis="simulated")]
-    entries.append(_band_entry("extrapolated", meas_lat[ok] / lobo[ok], meas_e[ok] / lobo_e[ok],
-                               "leave-one-board-out predictions of the closed runtimes (benchmarks/accuracy.py)"))
-    extrap = {"latency": (entries[-1]["latency_low"][0], entries[-1]["latency_high"][0]),
-              "energy": (entries[-1]["energy_low"][0], entries[-1]["energy_high"][0])}
-    entries.append(combined([extrap, {"latency": spread, "energy": spread}],
+    # extrapolated: a release of a closed runtime that was never measured, on a core class its other releases were
+    # measured on, is costed with the nearest older release: the leave-one-release-out ratios judge exactly that
+    entries.append(_band_entry("extrapolated", rel_lat, rel_e,
+                               "leave-one-release-out predictions: each measured release of a closed runtime "
+                               "predicted with the release before it (benchmarks/accuracy.py)"))
+    lobo_band = {"latency": board["latency"], "energy": board["energy"]}
+    entries.append(combined([lobo_band, {"latency": spread, "energy": spread}],
                             f"no measured or simulated data on the core class: {board_how}, combined with "
                             f"{spread_how}", basis="extrapolated", scope="no data"))
     pooled = (lat_ratio[closed], e_ratio[closed])
@@ -242,7 +271,7 @@ def main() -> None:
         coverage(f"measured, {kind} (by model)", (meas / pred_cv)[closed], bench[closed], plain)
         coverage(f"simulated, {kind} (by model)", (meas / pred_sim)[simulated], bench[simulated],
                  lambda r, k=kind: combine_bands(band_from_ratios(r, COVERAGE), board[k]))
-        coverage(f"extrapolated, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok], plain)
+        coverage(f"extrapolated, {kind} (by release)", rel_lat if kind == "latency" else rel_e, rel_group, plain)
         coverage(f"no data, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok],
                  lambda r: combine_bands(band_from_ratios(r, COVERAGE), spread))
     # the power model alone, by part: each measured part's inference current from the other parts' factors
