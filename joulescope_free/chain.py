@@ -178,7 +178,7 @@ def _layer_arrays(analysis):
     return arrays
 
 
-def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True):
+def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, detail=True, npu=None):
     """(InferenceCost, layer table with cycles/latency/energy (a :class:`Deferred`) or None, total cycles,
     InferencePower)."""
     from .hardware.cycles import cycle_arrays, total_cycles as inference_total
@@ -188,6 +188,11 @@ def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, d
     latency_scale = calibration.latency_scale if calibration else 1.0
     total_cycles = inference_total(compute, memory, rt, core) * latency_scale
     power = inference_power(part, rt, clock_hz, supply_v)
+    if npu is not None:  # the layers the NPU takes replace their CPU cycles (hardware/npu.py)
+        from .hardware.npu import split_inference
+
+        return split_inference(npu, analysis, part, rt, core, clock_hz, supply_v, compute * latency_scale,
+                               memory * latency_scale, power, calibration, detail, InferenceCost, _layer_table)
     current = power.current_a * (calibration.current_scale if calibration else 1.0)
     latency_s = total_cycles / clock_hz
     cost = InferenceCost(latency_s=latency_s, energy_j=latency_s * current * supply_v, supply_v=supply_v,
@@ -311,6 +316,7 @@ def _dedupe(lines: Iterable[str]) -> list:
 def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = None,
              supply_v: float | None = None, duty: str | float | None = None, profile=None, battery=None,
              regulator=None, power_model=None, build: str | None = None, sleep: str | None = None,
+             accelerator: str | None = None,
              weights_in: str | None = None, arena_in: str | None = None,
              supply_path: str | None = None, threads: int | None = None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
@@ -324,7 +330,8 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     battery defaults to 2xAA alkaline when a rate is given (``"none"``: no battery life); sleep: a sleep-mode name
     (``energy mcus ID``) instead of the cheaper of retaining the state and a cold start; supply_path: how VDD
     reaches the core (``"ldo"``, ``"smps"``, ``"dcdc"``; default: the part's usual one, or the one its board
-    name implies, e.g. NUCLEO-L4R5ZI-P: smps); weights_in, arena_in: the memory that holds the weights / the tensor
+    name implies, e.g. NUCLEO-L4R5ZI-P: smps); accelerator: ``"npu"`` or ``"none"`` (default: the part's NPU where it
+    has one, see :mod:`hardware.npu`; ``"none"``: the same part on its CPU only); weights_in, arena_in: the memory that holds the weights / the tensor
     arena, a region name or kind of the part (``"flash"``, ``"sram"``, ``"psram"``, ``"tcm"``, ``"qspi"``; default:
     the part's memory map, see :mod:`hardware.memory`).
     """
@@ -340,10 +347,10 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
     search = None
     if isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best":
         search = _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model,
-                             build, sleep)
+                             build, sleep, accelerator)
         clock_mhz = search.clock_hz / 1e6
     c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model,
-               build=build, sleep=sleep, threads=threads)
+               accelerator=accelerator, build=build, sleep=sleep, threads=threads)
     if search is not None:
         c["assumptions"] = _dedupe(list(search.notes) + c["assumptions"])
     if c["phases"] is not None:
@@ -368,7 +375,8 @@ def _memory_notes(analysis, part, core, clock_hz) -> list:
     return placement_notes(part, float(arrays.weights_bytes.sum()), arena_estimate_bytes(arrays), clock_hz, core)
 
 
-def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep):
+def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep,
+                accelerator=None):
     """``clock_mhz="best"``: search the part's clock range with the chain (see :mod:`hardware.clock`)."""
     from .hardware.clock import optimal_clock
 
@@ -378,18 +386,21 @@ def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regula
 
     def evaluate(clock_hz):
         return _chain(analysis, part, runtime, clock_hz / 1e6, supply_v, duty, profile, battery, regulator,
-                      power_model, detail=False, cache=cache, build=build, sleep=sleep)["summary"]
+                      power_model, detail=False, cache=cache, build=build, sleep=sleep, accelerator=accelerator)["summary"]
 
     return optimal_clock(evaluate, part, objective)
 
 
 def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
            regulator=None, power_model=None, detail: bool = True, cache: dict | None = None, build=None,
-           sleep=None, threads=None) -> dict:
+           accelerator=None, sleep=None, threads=None) -> dict:
     """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
 
     ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
     part, rt, core, clock_hz, explicit_supply = _resolve_target(mcu, runtime, clock_mhz, supply_v, build)
+    from .hardware.npu import npu_of, resolve_accelerator
+
+    npu, rt = resolve_accelerator(part, rt, accelerator)  # the part's NPU (None: CPU only) and the host's runtime
     from .hardware.catalog import above_typical_clock_note
     from .hardware.sbc import check_threads, linux_board
 
@@ -434,6 +445,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
     key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration), threads)
+    key = key + (npu is not None,)
     if cache is not None and key in cache:
         cost, layers, total_cycles, power = cache[key]
     elif board is not None:
@@ -443,7 +455,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
             cache[key] = (cost, layers, total_cycles, power)
     else:
         cost, layers, total_cycles, power = _inference(analysis, part, rt, core, clock_hz, supply, calibration,
-                                                       detail=detail)
+                                                       detail=detail, npu=npu)
         if cache is not None:
             cache[key] = (cost, layers, total_cycles, power)
 
@@ -498,6 +510,15 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     else:
         band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*,
                             **band_context(part, clock_hz))                          # *_high_*
+    if getattr(power, "npu_summary", None) is not None:  # NPU and host together: band, shares (hardware/npu.py)
+        from .hardware.npu import band as npu_band
+
+        band = npu_band(npu, cost)
+        s.update(power.npu_summary)
+        warnings += list(power.npu_warnings)
+        assumptions += list(power.npu_notes)
+    elif npu_of(part) is not None:
+        s["accelerator"] = "none"
     s.update(band.summary)
     assumptions.append(band.note)
     if rt.version_note:

@@ -98,6 +98,7 @@ BATTERY_OPTION = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 o
 REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between battery and MCU: none, ldo, buck or a part such as tps63900 (default: the profile's, else none).")
 SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy mcus ID`); default: the cheaper of keeping the state and a cold start.")
 POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
+ACCELERATOR_OPTION = typer.Option(None, "--accelerator", help="npu or none: run the model on the part's neural accelerator, or on its CPU only (default: the NPU where the part has one; compare: npu,none for both).")
 WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
 ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
 THREADS_OPTION = typer.Option(None, "--threads", help="Linux boards (rpi4, rpi5, ...): threads running the model, 1 to the board's cores (default 1).")
@@ -118,6 +119,7 @@ def estimate(
     regulator: Optional[str] = REGULATOR_OPTION,
     sleep: Optional[str] = SLEEP_OPTION,
     power_model: Optional[Path] = POWER_MODEL_OPTION,
+    accelerator: Optional[str] = ACCELERATOR_OPTION,
     weights_in: Optional[str] = WEIGHTS_IN_OPTION,
     arena_in: Optional[str] = ARENA_IN_OPTION,
     supply_path: Optional[str] = SUPPLY_PATH_OPTION,
@@ -138,6 +140,7 @@ def estimate(
     result = run_estimate(
         model, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty,
         profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
+        accelerator=accelerator,
         weights_in=weights_in, arena_in=arena_in, supply_path=supply_path, threads=threads,
     )
     if xlsx is not None:
@@ -165,6 +168,7 @@ TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Opti
                   ("profile", Optional[str], PROFILE_OPTION), ("battery", Optional[str], BATTERY_OPTION),
                   ("regulator", Optional[str], REGULATOR_OPTION), ("build", Optional[str], BUILD_OPTION),
                   ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION),
+                  ("accelerator", Optional[str], ACCELERATOR_OPTION),
                   ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION))
 
 
@@ -313,6 +317,8 @@ def sweep(
     duty: List[str] = typer.Option([], "--duty", help="Inference rates, e.g. 1/s,1/min,'every 10 min'."),
     battery: List[str] = typer.Option([], "--battery", help="Battery ids (default with a rate: 2xaa-alkaline)."),
     profile: List[str] = typer.Option([], "--profile", help="Duty profile ids or TOML files."),
+    accelerator: List[str] = typer.Option([], "--accelerator", help="npu, none or npu,none: with and without the "
+                                          "parts' neural accelerators (default: each part's NPU where it has one)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", help="Processes analysing models (default: the CPU count)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Address of a Dask scheduler, e.g. "
                                             "tcp://10.0.0.5:8786 (dask extra): models and row blocks run there."),
@@ -331,7 +337,11 @@ def sweep(
     refuse_overwrite(output, force)
     lists = {name: _split(value) for name, value in (("runtime", runtime), ("clock_mhz", clock_mhz),
                                                      ("supply_v", supply_v), ("duty", duty),
-                                                     ("battery", battery), ("profile", profile))}
+                                                     ("battery", battery), ("profile", profile),
+                                                     ("accelerator", accelerator))}
+    for acc in lists["accelerator"] or []:
+        if acc.lower() not in ("npu", "none"):
+            raise UserError(f"--accelerator must be npu, none or npu,none, not '{acc}'")
     check_names(_split(mcu), lists["runtime"], lists["duty"], lists["battery"], lists["profile"])
     client = None
     if scheduler is not None:

@@ -16,7 +16,7 @@ from .usage.lifetime import _nansum
 __all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
 
 #: the columns ``compare`` puts first (the rest are the ``estimate`` summary keys)
-COMPARE_COLUMNS = ["mcu", "runtime", "clock_hz", "latency_s", "energy_per_inference_j", "peak_ram_bytes",
+COMPARE_COLUMNS = ["mcu", "runtime", "accelerator", "clock_hz", "latency_s", "energy_per_inference_j", "peak_ram_bytes",
                    "fits_ram", "flash_bytes", "fits_flash", "average_current_a", "battery_life_days",
                    "battery_life_low_days", "battery_life_high_days", "battery_life_limited_by"]
 LIFE_CURVE_POINTS = 40
@@ -42,7 +42,25 @@ def estimates(model, mcu, **kw) -> list:
     cannot keep up with, a battery that cannot power it); ``kw`` are :func:`~joulescope_free.api.estimate`'s
     arguments (runtime, clock_mhz, supply_v, duty, profile, battery, ...)."""
     analysis = chain._analysis(model)  # analysed once for every target
-    return [estimate_or_failure(analysis, m, **kw) for m in mcu_list(mcu)]
+    accelerators = _accelerators(kw.pop("accelerator", None))
+    return [estimate_or_failure(analysis, m, accelerator=acc, **kw) for m in mcu_list(mcu) for acc in accelerators
+            if acc != "npu" or len(accelerators) == 1 or _has_npu(m)]
+
+
+def _accelerators(value) -> list:
+    # ``accelerator`` as a list: None (each part's default), "npu", "none" or "npu,none" (a part with an NPU
+    # twice, with and without it; parts without one once)
+    if value is None:
+        return [None]
+    items = [a.strip() for a in (value.split(",") if isinstance(value, str) else value) if str(a).strip()]
+    return list(dict.fromkeys(items)) or [None]
+
+
+def _has_npu(mcu) -> bool:
+    from .hardware.catalog import load_mcu
+    from .hardware.npu import npu_of
+
+    return npu_of(load_mcu(mcu)) is not None
 
 
 def _sort_key(s):
@@ -66,7 +84,8 @@ def compare_frame(results: list) -> pd.DataFrame:
     results = [r for r in results if not isinstance(r, TargetFailure)]
     rows = []
     for r in sorted(results, key=lambda r: _sort_key(r.summary)):
-        row = {"mcu": r.target["mcu"], "runtime": r.target["runtime"]}
+        row = {"mcu": r.target["mcu"], "runtime": r.target["runtime"],
+               "accelerator": r.summary.get("accelerator", "none")}
         row.update({k: v for k, v in r.summary.items() if k not in row})
         row.update(warnings=WARNING_SEPARATOR.join(r.warnings), failed=False, error=None, fix=None)
         rows.append(row)
