@@ -33,7 +33,7 @@ from .errors import UserError
 MODEL_SUFFIXES = (".tflite",)
 CACHE_ENV = "JOULESCOPE_FREE_CACHE"
 
-SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "clock_hz", "supply_v", "duty", "battery", "latency_s",
+SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "accelerator", "clock_hz", "supply_v", "duty", "battery", "latency_s",
                  "energy_per_inference_j", "inference_power_w", "peak_ram_bytes", "fits_ram", "fits_flash",
                  "average_current_a", "battery_life_days", "battery_life_months", "battery_life_limited_by", "rate_hz",
                  "sleep_mode",
@@ -64,54 +64,58 @@ def _as_list(value) -> list:
 
 
 def sweep(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, battery=None, profile=None,
-          errors: str = "record", client=None, vectorised: bool = True):
+          errors: str = "record", client=None, vectorised: bool = True, accelerator=None):
     """One row per combination of the given lists (each model analysed once).
 
     A combination that is invalid (a runtime that does not run on that core, a clock above the part's maximum)
     gives a row whose ``error`` column says why, unless ``errors="raise"``. A clock of ``"best"`` searches each
     row's clock as ``estimate(clock_mhz="best")`` does (row by row: the search runs the chain about 50 times).
     ``client``: a ``dask.distributed.Client`` (``[dask]`` extra): each model is analysed, and its rows computed, on
-    the cluster.
+    the cluster. ``accelerator``: ``"npu"``, ``"none"`` or both (a list): a dimension like the others (a part
+    without an NPU gives an error row for ``"npu"``; default: each part's NPU where it has one).
     ``vectorised=False``: every row through the chain one by one (the reference the blocks are tested against).
     """
     model_list = _as_list(models)
     if client is not None:
         return sweep_on_cluster(model_list, client, mcu=mcu, runtime=runtime, clock_mhz=clock_mhz,
                                 supply_v=supply_v, duty=duty, battery=battery, profile=profile, errors=errors,
-                                vectorised=vectorised)
+                                vectorised=vectorised, accelerator=accelerator)
     blocks = _Blocks() if vectorised and errors != "raise" else None
     return _sweep(model_list, [_analysis(m) for m in model_list], blocks, mcu=mcu, runtime=runtime,
-                  clock_mhz=clock_mhz, supply_v=supply_v, duty=duty, battery=battery, profile=profile, errors=errors)
+                  clock_mhz=clock_mhz, supply_v=supply_v, duty=duty, battery=battery, profile=profile, errors=errors,
+                  accelerator=accelerator)
 
 
-def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty, battery, profile, errors):
+def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty, battery, profile, errors,
+           accelerator=None):
     """The table; ``blocks``: the vectorised engine (its caches may serve several calls), None for row by row."""
     import pandas as pd
 
     parts, runtimes, clocks, supplies = _as_list(mcu), _as_list(runtime), _as_list(clock_mhz), _as_list(supply_v)
     duties, batteries, profiles = _as_list(duty), _as_list(battery), _as_list(profile)
     rows, cache = [], {}
-    for (mi, m), part, rt, clk, sv in itertools.product(enumerate(model_list), parts, runtimes, clocks, supplies):
+    for (mi, m), part, acc, rt, clk, sv in itertools.product(enumerate(model_list), parts, _as_list(accelerator),
+                                                             runtimes, clocks, supplies):
         analysis = analyses[mi]
         path = analysis.path if not isinstance(m, (bytes, bytearray)) else None
         fast = {}
         best = _is_best(clk)  # searched per row (the best clock depends on the rate and battery): not in blocks
         if blocks is not None and profiles == [None] and not best:
             for bi, bt in enumerate(batteries):
-                for di, row in enumerate(blocks.rows(analysis, part, rt, clk, sv, duties, bt)):
+                for di, row in enumerate(blocks.rows(analysis, part, rt, clk, sv, duties, bt, acc)):
                     fast[di, bi] = row
         for (di, dt), (bi, bt), pf in itertools.product(enumerate(duties), enumerate(batteries), profiles):
             row = {"model": Path(path).name if path else "<bytes>", "model_path": path,
-                   "mcu": getattr(part, "id", part), "runtime": rt, "clock_hz": _asked_hz(clk),
+                   "mcu": getattr(part, "id", part), "runtime": rt, "accelerator": acc, "clock_hz": _asked_hz(clk),
                    "supply_v": _asked_number(sv), "duty": dt,
                    "battery": bt if not isinstance(bt, dict) else "inline", "error": None}
             done = fast.get((di, bi))
             if done is not None:
                 row.update(done)
             elif best:
-                _best_clock_row(row, analysis, part, rt, sv, dt, bt, pf, cache, errors)
+                _best_clock_row(row, analysis, part, rt, sv, dt, bt, pf, cache, errors, acc)
             else:
-                _chain_row(row, analysis, part, rt, clk, sv, dt, bt, pf, cache, errors)
+                _chain_row(row, analysis, part, rt, clk, sv, dt, bt, pf, cache, errors, acc)
             rows.append(row)
     frame = pd.DataFrame(rows, columns=SWEEP_COLUMNS)
     frame["rate_hz"] = frame["rate_hz"].astype(float)
@@ -123,19 +127,19 @@ def _is_best(clock_mhz) -> bool:
     return isinstance(clock_mhz, str) and clock_mhz.strip().lower() == "best"
 
 
-def _best_clock_row(row: dict, analysis, part, rt, sv, dt, bt, pf, cache: dict, errors: str) -> None:
+def _best_clock_row(row: dict, analysis, part, rt, sv, dt, bt, pf, cache: dict, errors: str, acc=None) -> None:
     """``clock_mhz="best"``: the clock with the lowest average current for this row's rate and battery (lowest
     energy per inference without a rate), searched as ``estimate`` does, then the row at that clock."""
     from .chain import _best_clock
 
     try:
-        search = _best_clock(analysis, part, rt, sv, dt, pf, bt, None, None, None, None)
+        search = _best_clock(analysis, part, rt, sv, dt, pf, bt, None, None, None, None, acc)
     except UserError as exc:
         if errors == "raise":
             raise
         row["error"] = str(exc)
         return
-    _chain_row(row, analysis, part, rt, search.clock_hz / 1e6, sv, dt, bt, pf, cache, errors)
+    _chain_row(row, analysis, part, rt, search.clock_hz / 1e6, sv, dt, bt, pf, cache, errors, acc)
 
 
 def _asked_number(value):
@@ -151,21 +155,21 @@ def _asked_hz(clock_mhz):
     return mhz * 1e6 if mhz is not None else None
 
 
-def _chain_row(row: dict, analysis, part, rt, clk, sv, dt, bt, pf, cache: dict, errors: str) -> None:
+def _chain_row(row: dict, analysis, part, rt, clk, sv, dt, bt, pf, cache: dict, errors: str, acc=None) -> None:
     """Fill ``row`` from the chain itself (one call), or with the reason the combination is invalid."""
     try:
         r = _chain(analysis, part, runtime=rt, clock_mhz=clk, supply_v=sv, duty=dt, battery=bt, profile=pf,
-                   detail=False, cache=cache)
+                   detail=False, cache=cache, accelerator=acc)
     except UserError as exc:
         if errors == "raise":
             raise
-        _error_row(row, exc, analysis, part, rt, clk, sv, bt, pf, cache)
+        _error_row(row, exc, analysis, part, rt, clk, sv, bt, pf, cache, acc)
         return
     s, target = r["summary"], r["target"]
     row.update({k: s[k] for k in SWEEP_COLUMNS if k in s})
     row.update(warnings=WARNING_SEPARATOR.join(r["warnings"]), unsupported_ops=_unsupported_ops(analysis))
     row.update({"runtime": target["runtime"], "clock_hz": target["clock_hz"], "supply_v": target["supply_v"],
-                "error": None})
+                "accelerator": s.get("accelerator", "none"), "error": None})
     if bt is None and s.get("battery_id"):
         row["battery"] = s["battery_id"]  # the default (or the profile's) battery
 
@@ -247,13 +251,13 @@ class _Blocks:
             self.rates[key] = rate if rate is not None and rate > 0 and math.isfinite(rate) else None
         return self.rates[key]
 
-    def rows(self, analysis, part, rt, clk, sv, duties, bt) -> list:
+    def rows(self, analysis, part, rt, clk, sv, duties, bt, acc=None) -> list:
         """One dict of columns per duty (None where the chain must make that row). The chain's own errors are
         reproduced where they do not depend on the duty: an invalid target (its first check) for every row, a
         battery the part cannot run from for every valid rate, a rate too fast for the inference (same message)."""
         rates = [self.rate(d) for d in duties]
         try:
-            block = self._setup(analysis, part, rt, clk, sv, bt)
+            block = self._setup(analysis, part, rt, clk, sv, bt, acc)
         except _TargetError as exc:
             return [{"error": str(exc.args[0])} for _ in duties]
         except UserError as exc:  # the power source: checked by the chain once the rate is known
@@ -281,17 +285,20 @@ class _Blocks:
             out[i] = row
         return out
 
-    def _setup(self, analysis, part, rt, clk, sv, bt):
+    def _setup(self, analysis, part, rt, clk, sv, bt, acc=None):
         """(columns fixed for the block, DutySetup, band ends or None), or None when the chain must do it all.
         Raises :class:`_TargetError` for an invalid target, the power source's UserError for an unusable battery."""
         from .chain import _resolve_target
         from .usage.duty_vector import setup
         from .usage.supply import power_source
 
-        tkey = (_key(part), _key(rt), _key(clk), _key(sv))
+        tkey = (_key(part), _key(rt), _key(clk), _key(sv), acc)
         if tkey not in self.targets:
             try:
                 self.targets[tkey] = _resolve_target(part, rt, clk, sv)
+                from .hardware.npu import resolve_accelerator
+
+                resolve_accelerator(self.targets[tkey][0], self.targets[tkey][1], acc)  # the chain's own check
             except UserError as exc:
                 self.targets[tkey] = _TargetError(str(exc))
         target = self.targets[tkey]
@@ -310,7 +317,7 @@ class _Blocks:
         supply = source.supply_v
         ikey = (id(analysis), tkey, supply)
         if ikey not in self.inference:
-            self.inference[ikey] = self._inference_part(analysis, part, rt, clk, supply, target)
+            self.inference[ikey] = self._inference_part(analysis, part, rt, clk, supply, target, acc)
             self.analyses.append(analysis)
         fixed, cost, band, retain, cold = self.inference[ikey]
         d = setup(cost, mcu, source.battery, source.regulator or _none_regulator(), supply, retain, cold)
@@ -320,17 +327,19 @@ class _Blocks:
         fixed = dict(fixed, battery=battery_id if bt is None else (bt if not isinstance(bt, dict) else "inline"))
         return fixed, d, ((band.low, band.high) if band.low is not None else None), retain, cold
 
-    def _inference_part(self, analysis, part, rt, clk, supply, target):
+    def _inference_part(self, analysis, part, rt, clk, supply, target, acc=None):
         """The chain without a duty cycle at the block's supply: the inference columns, its cost and band (the
         chain's own objects), and what must survive sleep and a cold start's cost (``usage.sleep``)."""
         from .usage.sleep import sleep_inputs
 
         mcu, runtime, core, clock_hz, _ = target
-        r = _chain(analysis, part, runtime=rt, clock_mhz=clk, supply_v=supply, detail=False, cache=self.chain_cache)
+        r = _chain(analysis, part, runtime=rt, clock_mhz=clk, supply_v=supply, detail=False, cache=self.chain_cache,
+                   accelerator=acc)
         s, t = r["summary"], r["target"]
         fixed = {k: s[k] for k in _INFERENCE_COLUMNS if k in s}
         fixed.update(runtime=t["runtime"], clock_hz=t["clock_hz"], supply_v=t["supply_v"], error=None,
-                     warnings=WARNING_SEPARATOR.join(r["warnings"]), unsupported_ops=_unsupported_ops(analysis))
+                     accelerator=s.get("accelerator", "none"), warnings=WARNING_SEPARATOR.join(r["warnings"]),
+                     unsupported_ops=_unsupported_ops(analysis))
         retain, _, cold, _ = sleep_inputs(s, mcu, runtime, clock_hz, None)
         return fixed, r["cost"], r["band"], retain, cold
 
@@ -511,7 +520,8 @@ def error_row(path: str, error: str) -> dict:
 
 
 def sweep_models(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, battery=None, profile=None,
-                 cache: AnalysisCache | None = None, jobs: int | None = None, client=None, progress=None):
+                 cache: AnalysisCache | None = None, jobs: int | None = None, client=None, progress=None,
+                 accelerator=None):
     """``jf.sweep`` over model files and folders: one block of rows per model, one error row per model that
     cannot be read. ``progress``: a callable ``(advance, total)`` told of each model analysed and each block
     swept (``2 x models`` steps in all)."""
@@ -522,7 +532,7 @@ def sweep_models(models, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=
     tick = (lambda n: progress(n, total)) if progress else None
     analysed = analyse_models(paths, cache=cache, jobs=jobs, client=client, progress=tick)
     targets = dict(mcu=mcu, runtime=runtime, clock_mhz=clock_mhz, supply_v=supply_v, duty=duty, battery=battery,
-                   profile=profile)
+                   profile=profile, accelerator=accelerator)
     blocks = _blocks([a for _, a, err in analysed if err is None], client, targets, jobs)
     frames = []
     for path, analysis, error in analysed:
