@@ -107,8 +107,12 @@ def band_context(part, clock_hz: float) -> dict:
     from .hardware.power import workload_factors
 
     above = part.typical and clock_hz > part.max_clock_hz * (1 + 1e-9)
+    unknown = f"typical {part.id} above its {part.max_clock_hz / 1e6:g} MHz" if above else ""
+    run_note = (getattr(part, "provenance", {}) or {}).get("run.current_per_hz_a", ("", ""))
+    if not unknown and run_note[0] == "derived" and "widest band" in run_note[1]:  # a run current with no figure
+        unknown = f"{part.id} run current derived from its core class and process (no published figure)"
     return {"current_measured": part.id in workload_factors() and not part.off_usual_path,
-            "unknown_target": f"typical {part.id} above its {part.max_clock_hz / 1e6:g} MHz" if above else ""}
+            "unknown_target": unknown}
 
 
 def _runtimes_for(part) -> list:

@@ -73,6 +73,25 @@ def test_rv32_tflm_reference_conv_is_bit_exact_against_numpy():
     assert 3 * macs < result.cycles < 40 * macs
 
 
+def test_code_executed_from_spifi_without_a_cache_costs_its_bus_time():
+    import dataclasses
+
+    from joulescope_free.chain import _analysis, _layer_arrays
+    from joulescope_free.hardware.catalog import load_mcu
+    from joulescope_free.hardware.cycles import cycle_arrays
+    from joulescope_free.hardware.runtimes import load_core, load_runtime
+
+    part, core, rt = load_mcu("mik32"), load_core("riscv32"), load_runtime("tflm")
+    arrays = _layer_arrays(_analysis(KWS))
+    compute, memory = cycle_arrays(arrays, rt, core, part, 32e6)
+    cached = dataclasses.replace(part, icache_bytes=4096)  # a cache holding the kernel loops: no fetch stall
+    compute2, memory2 = cycle_arrays(arrays, rt, core, cached, 32e6)
+    assert np.allclose(compute, compute2)
+    # by hand from the file: one 4-byte word per access over quad SPI at 32 MHz with 12 overhead clocks =
+    # (12 + 8 x 4 / 4) / 32 MHz x 32 MHz / 4 = 5 core cycles per byte; 2.4 instruction bytes per executed cycle
+    assert np.allclose(memory - memory2, compute * 2.4 * 5.0)
+
+
 def _cli(capsys, *argv) -> tuple:
     with pytest.raises(SystemExit) as exc:
         main(list(map(str, argv)))
@@ -106,3 +125,21 @@ def test_mik32_fit_verdict_in_compare_and_sweep(capsys, tmp_path):
     with table.open(newline="") as fh:
         got = {Path(r["model_path"]).name: r["fits_ram"] for r in csv.DictReader(fh)}
     assert got == {KWS.name: "False", TINY.name: "True"}
+
+
+def test_spresense_run_current_is_derived_and_carries_the_widest_band(capsys):
+    from joulescope_free.bands import widest_band
+    from joulescope_free.hardware.catalog import load_mcu
+
+    part = load_mcu("spresense")
+    kind, note = part.provenance["run.current_per_hz_a"]
+    assert kind == "derived" and "widest band" in note and part.core == "cortex-m4" and part.max_clock_hz == 156e6
+    code, out, err = _cli(capsys, "estimate", KWS, "--mcu", "spresense", "--json")
+    assert code == 0, err
+    d = json.loads(out)
+    s = d["summary"]
+    wide = widest_band()
+    assert s["estimate_basis"] == "extrapolated" and "run current derived" in s["estimate_basis_note"]
+    assert s["latency_low_s"] == pytest.approx(s["latency_s"] * wide.latency_low)
+    assert s["latency_high_s"] == pytest.approx(s["latency_s"] * wide.latency_high)
+    assert any("cxd5602: run current per MHz" in a and "derived" in a for a in d["assumptions"])

@@ -188,7 +188,26 @@ def cycle_arrays(a: LayerArrays, runtime, core, mcu=None, clock_hz: float | None
             memory = memory + (act_in + 2.0 * a.out_bytes) * arena_per_byte
         if where.code.kind in ("flash", "qspi"):
             memory = memory + compute * fetch_stall_fraction(mcu, clock_hz)
+        memory = memory + compute * xip_fetch_fraction(where.code, mcu, clock_hz, core)
     return compute, memory
+
+
+#: instruction bytes an in-order core fetches per executed cycle in kernel loops: mixed 16/32-bit code (RV32IMC
+#: "C", Thumb-2) at about 0.8 instructions per cycle (the simulated rv32imc TFLM reference convolution: 9.1 M
+#: instructions in 11.5 M cycles), about 3 bytes each
+CODE_BYTES_PER_CYCLE = 2.4
+
+
+def xip_fetch_fraction(code, mcu, clock_hz: float, core) -> float:
+    """Cycles lost per executed cycle when the kernels execute in place from a serial flash of a memory map
+    (``[memory] code_in`` a ``qspi`` region with bus figures) and no instruction cache holds them (MIK32's SPIFI):
+    every fetched byte comes over the bus, ``CODE_BYTES_PER_CYCLE x`` the region's cycles per byte. 0 with an
+    instruction cache of :data:`ICACHE_HOLDS_KERNELS_BYTES` or more, and for parts without a map."""
+    if code.kind != "qspi" or code.fixed_cycles_per_byte >= 0 or not code.bus_clock_hz:
+        return 0.0
+    if float(getattr(mcu, "icache_bytes", 0) or 0) >= ICACHE_HOLDS_KERNELS_BYTES:
+        return 0.0
+    return CODE_BYTES_PER_CYCLE * code.cycles_per_byte(mcu, clock_hz, core)
 
 
 #: an instruction cache at least this large holds the kernels' loops (CMSIS-NN's hottest code is a few KiB)
