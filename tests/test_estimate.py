@@ -192,13 +192,13 @@ def test_validate_a_table_of_other_boards_skips_what_it_cannot_place(tmp_path, c
         "mcu,clock_mhz,runtime,runtime_detail,model_file,latency_ms,energy_uj,emon_voltage_mv\n"
         f"STM32L4R5ZIT6U,120,x-cube-ai,X-CUBE-AI v9.1.0,{model},43.0,,\n"
         f"nRF52840,64,tflm-cmsis-nn,,{model},100.0,1800,3000\n"
-        f"MAX78000,100,tflm,,{model},10.0,,\n"
+        f"TMS320F28379D,100,tflm,,{model},10.0,,\n"
         f"STM32U5A5ZJT6Q,160,x-cube-ai,X-CUBE-AI v8.1.0,{model},40.0,,\n")
     table.write_text(table.read_text().replace("mcu,", "core,mcu,", 1).replace("\nSTM32L4", "\n,STM32L4")
-                     .replace("\nnRF", "\n,nRF").replace("\nMAX", "\n,MAX").replace("\nSTM32U5A5", "\ncortex-m33,STM32U5A5"))
+                     .replace("\nnRF", "\n,nRF").replace("\nTMS", "\n,TMS").replace("\nSTM32U5A5", "\ncortex-m33,STM32U5A5"))
     result = jf.validate(table)
     rows = result.rows
-    assert result.summary["skipped"] == 1 and "MAX78000" in rows["skipped"].iloc[2]
+    assert result.summary["skipped"] == 1 and "TMS320F28379D" in rows["skipped"].iloc[2]
     assert rows["runtime_label"].iloc[0] == "x-cube-ai@9.0"
     # a part the catalog lacks but whose core is given is estimated as that core's typical part, and says so
     assert rows["mcu_id"].iloc[3] == "cortex-m33" and "not in the catalog" in rows["note"].iloc[3]

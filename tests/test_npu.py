@@ -148,6 +148,20 @@ def test_a_part_compared_with_itself_without_its_npu(tmp_path, capsys):
     assert sorted(r["accelerator"] for r in json.loads(out)) == ["none", "npu"]
 
 
+def test_the_report_and_the_tables_show_the_share_on_the_npu(tmp_path, capsys):
+    from joulescope_free.review import report
+
+    part = str(toy_part(tmp_path, ops=["CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"]))
+    html = report(KWS, [part], accelerator="npu,none", supply_v=3.0)
+    s = jf.estimate(KWS, mcu=part, supply_v=3.0).summary
+    share = f"9 of 13 layers (69%) and {s['npu_time_share']:.0%} of the time on the Toy NPU at 100 MHz"
+    assert share in html and "CPU only (--accelerator none)" in html
+    assert 'id="card-toy-npu"' in html and 'id="card-toy-npu-cpu"' in html
+    code, out, err = run_cli(capsys, "estimate", KWS, "--mcu", part, "--supply-v", "3")
+    assert code == 0 and "9 of 13 layers (69%)" in out and "runs on" in out
+    assert s["npu_runtime"] == "eiq-neutron@2.13"
+
+
 # --------------------------------------------------------------------------------------------- Ethos-U via Vela
 ALIF_HE_INI = """[System_Config.RTSS_HE_SRAM_MRAM]
 core_clock=160e6

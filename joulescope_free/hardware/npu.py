@@ -369,7 +369,10 @@ def inference(npu: Npu, analysis, part, rt, core, clock_hz: float, supply_v: flo
                "latency_s": layer_s, "energy_j": layer_j,
                "runs_on": np.where(on, "npu", "cpu"), "npu_cycles": p.npu_cycles, **p.extra_columns}
     n_npu = int(on.sum())
-    summary = {"accelerator": "npu", "npu": npu.name, "npu_runtime": npu.runtime, "npu_clock_hz": p.npu_clock_hz,
+    from .runtimes import load_runtime
+
+    summary = {"accelerator": "npu", "npu": npu.name, "npu_runtime": load_runtime(npu.runtime).label,
+               "npu_clock_hz": p.npu_clock_hz,
                "npu_layers": n_npu, "npu_layer_share": n_npu / len(on) if len(on) else 0.0,
                "npu_time_s": npu_s, "npu_time_share": npu_s / latency if latency > 0 else 0.0,
                "host_time_s": host_s, "npu_energy_j": energy_npu, "host_energy_j": energy_host,

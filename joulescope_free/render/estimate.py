@@ -25,6 +25,18 @@ def band_line(s) -> str:
             + ("" if s.get("band_validated") else "; placeholder band, not yet validated"))
 
 
+def npu_line(s) -> str:
+    """Where the inference ran on a part with an NPU: the share of layers and of time on the NPU ('' elsewhere)."""
+    if s.get("accelerator") == "none":
+        return "CPU only (--accelerator none): the part's NPU is not used"
+    if s.get("accelerator") != "npu":
+        return ""
+    text = (f"{int(s['npu_layers'])} of {round(int(s['npu_layers']) / s['npu_layer_share']) if s['npu_layer_share'] else 0}"
+            f" layers ({s['npu_layer_share']:.0%}) and {s['npu_time_share']:.0%} of the time on the {s['npu']} at "
+            f"{s['npu_clock_hz'] / 1e6:g} MHz; the rest on the host")
+    return text + ("" if s.get("fits_npu", True) else " (the model does not fit the NPU)")
+
+
 def duty_band_line(s) -> str:
     """The duty cycle's band: average current and battery life over the band ('' without a band or a rate). A
     life is in hours when the estimate's is under two days, as the battery line prints it."""
@@ -58,6 +70,8 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
     head.add_row("current / power while inferring",
                  f"{si_format(s['inference_current_a'], 'A')} / {si_format(s['inference_power_w'], 'W')}")
     head.add_row("MACs", f"{int(s['macs']):,}")
+    if npu_line(s):
+        head.add_row("accelerator", npu_line(s))
     head.add_row("peak RAM (arena + runtime)",
                  f"{_fmt_bytes(s['peak_ram_bytes'])} of {_fmt_bytes(s['ram_available_bytes'])}"
                  + ("" if s["fits_ram"] else "  [bold red]does not fit[/]"))
@@ -68,15 +82,17 @@ def render_estimate(result, console: Console | None = None, top: int = 8, max_as
     console.print(band_line(s), highlight=False, markup=False)
 
     layers = table_rows(result, "layers")
-    total = float(sum(r["cycles"] for r in layers)) or 1.0
-    costly = sorted(layers, key=lambda r: -r["cycles"])[:top]
+    total = float(sum(r["latency_s"] for r in layers)) or 1.0  # by time: NPU layers have no host cycles
+    costly = sorted(layers, key=lambda r: -r["latency_s"])[:top]
+    on_npu = any("runs_on" in r for r in layers)
     lt = Table(title=f"costliest layers (of {len(layers)})", title_justify="left")
     for col, just in (("#", "right"), ("op", "left"), ("MACs", "right"), ("latency", "right"), ("share", "right"),
-                      ("flash stall", "right")):
+                      ("flash stall", "right")) + ((("runs on", "left"),) if on_npu else ()):
         lt.add_column(col, justify=just)
     for r in costly:
         lt.add_row(str(r["index"]), str(r["op"]), f"{int(r['macs']):,}", si_format(r["latency_s"], "s"),
-                   f"{r['cycles'] / total:.0%}", f"{r['memory_cycles'] / max(r['cycles'], 1):.0%}")
+                   f"{r['latency_s'] / total:.0%}", f"{r['memory_cycles'] / max(r['cycles'], 1):.0%}",
+                   *((str(r.get("runs_on", "")),) if on_npu else ()))
     console.print(lt)
 
     if table_rows(result, "phases"):

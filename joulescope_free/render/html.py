@@ -274,6 +274,10 @@ def card(r) -> str:
                                         si_format(s["energy_per_inference_j"], "J"))
          + _band_text(s, "energy_low_j", "energy_high_j", lambda v: si_format(v, "J"))),
     ]
+    from .estimate import npu_line
+
+    if npu_line(s):
+        rows.append(("accelerator", _esc(npu_line(s))))
     if _num(s.get("average_current_a")) is not None:
         rows.append(("average current", _value("average_current_a", s["average_current_a"],
                                                si_format(s["average_current_a"], "A"))
@@ -292,7 +296,8 @@ def card(r) -> str:
     clock = _value("clock_hz", t["clock_hz"], f"{t['clock_hz'] / 1e6:g} MHz")
     drivers = "".join(f"<li>{_esc(d)}</li>" for d in (r.drivers or [])[:3])
     body = "".join(f"<tr><td>{_esc(k)}</td><td>{v}</td></tr>" for k, v in rows)
-    return (f'<div class="card" id="card-{_esc(t["mcu"])}"><h3>{_esc(t["mcu_name"])} ({_esc(t["mcu"])})</h3>'
+    tag = "-cpu" if s.get("accelerator") == "none" else ""  # a part shown with and without its NPU: two cards
+    return (f'<div class="card" id="card-{_esc(t["mcu"])}{tag}"><h3>{_esc(t["mcu_name"])} ({_esc(t["mcu"])})</h3>'
             f'<div class="sub">{_esc(t["core"])}, {_esc(t["runtime"])}, '
             f'{clock}, {t["supply_v"]:g} V</div>'
             f"<table>{body}</table>"
