@@ -26,13 +26,19 @@ import timing  # noqa: E402
 THIRD_PARTY = getattr(sim, "THIRD_PARTY", Path("/work/shared/third_party"))
 TFLM = THIRD_PARTY / "tflite-micro"
 STUBS = HERE / "tflm_interpreter_stubs"  # the TfLiteType header the snapshot lacks
-CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33")
+CORES = ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "riscv32")
 KINDS = {"conv": 0, "simple": 1}
 OPS = (1, 4, 16)
 TABLE = HERE.parent / "power_models" / "interpreters" / "tflm.toml"
 
 
 def elf(core: str) -> Path:
+    if core == "riscv32":  # RV32IMC (sim_riscv): C++ against header-only libstdc++, abort() stubs
+        import sim_riscv
+
+        return sim_riscv.build([HERE / "tflm_interpreter_driver.cc", HERE / "rv32_abort_stubs.c"], "O2",
+                               include_dirs=[STUBS, HERE / "tflm_reference_stubs", TFLM], defines=["NDEBUG"],
+                               cxx=True)
     return sim.build([HERE / "tflm_interpreter_driver.cc"], core, "O2", include_dirs=[STUBS, HERE / "tflm_reference_stubs", TFLM], defines=["NDEBUG"],
                      cxx=True)
 
@@ -56,13 +62,20 @@ def characterise(core: str, kind: str) -> tuple:
 
 
 def provenance(core: str) -> str:
-    flags = " ".join(sim.compile_flags(core, "O2", True) + ["-DNDEBUG"])
-    compiler = sim.compiler_version(True).replace(" (15:12.2.rel1-1)", "")
+    if core == "riscv32":
+        import sim_riscv
+
+        flags = " ".join(sim_riscv.compile_flags("O2", True) + ["-DNDEBUG"])
+        compiler, timing_source = sim_riscv.compiler_version() + " + picolibc", sim_riscv.TIMING_SOURCE
+    else:
+        flags = " ".join(sim.compile_flags(core, "O2", True) + ["-DNDEBUG"])
+        compiler = sim.compiler_version(True).replace(" (15:12.2.rel1-1)", "")
+        timing_source = timing.TIMING_SOURCE[core]
     return (f"kernel_sim/tflm_interpreter_driver.cc, a transcription of upstream TFLM's "
             f"MicroInterpreter::Invoke / MicroInterpreterGraph::InvokeSubgraph / kernel_util / conv Eval prologue "
             f"(not TFLM's own file: the micro framework is not in the shared snapshot) on the snapshot's "
             f"TfLiteContext/TfLiteNode/TfLiteEvalTensor and RuntimeShape; {compiler} {flags}, unicorn "
-            f"{sim.unicorn_version()} x {timing.TIMING_SOURCE[core]}; graphs of {', '.join(map(str, OPS))} "
+            f"{sim.unicorn_version()} x {timing_source}; graphs of {', '.join(map(str, OPS))} "
             "operators minus their set-up")
 
 

@@ -75,7 +75,7 @@ SOURCE = ("tensorflow/tflite-micro commit 90b983c2b3f1 (2026-08-20), tensorflow/
 FPU_FLAGS = {"cortex-m4": ("-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
              "cortex-m33": ("-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
              "cortex-m7": ("-mfloat-abi=hard", "-mfpu=fpv5-d16")}
-CORES = ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3")
+CORES = ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3", "riscv32")  # riscv32: soft-float
 BUILDS = ("O2",)
 
 VARIANT_IDS = {"conv": 0, "depthwise": 1, "fc": 2, "add": 3, "avgpool": 4, "maxpool": 5, "softmax": 6,
@@ -369,8 +369,14 @@ class FloatLibrary(DriverLibrary):
             missing = [str(f) for f in self._sources if not Path(f).is_file()]
             if missing:
                 raise FileNotFoundError(f"{self.LIBRARY}: missing {', '.join(missing)} (set KERNELS_THIRD_PARTY)")
-            self._elves[(core, build)] = sim.build(self._sources, core, build, extra_flags=FPU_FLAGS.get(core, ()),
-                                                   **self._build_args)
+            if core == "riscv32":  # RV32IMC (ESP32-C3, GD32VF103, MIK32: no F extension): soft-float, picolibc
+                import sim_riscv
+
+                stubs = [HERE / "rv32_abort_stubs.c"]  # abort()'s system calls, never reached
+                self._elves[(core, build)] = sim_riscv.build(self._sources + stubs, build, **self._build_args)
+            else:
+                self._elves[(core, build)] = sim.build(self._sources, core, build,
+                                                       extra_flags=FPU_FLAGS.get(core, ()), **self._build_args)
         return self._elves[(core, build)]
 
     def simulate(self, variant: str, core: str, build: str, shape: dict) -> sim.Result:
@@ -394,15 +400,22 @@ class FloatLibrary(DriverLibrary):
         return result
 
     def simulated(self, variant: str, core: str, build: str) -> str:
+        check = ("float32 outputs checked bit for bit against numpy (same operation order, fused multiply-add where "
+                 "the FPU build fuses)")
+        if variant == "softmax":
+            check += f"; expf values read from the target, within {EXPF_MAX_ULP} ulp of the float64 exp"
+        if core == "riscv32":
+            import sim_riscv
+
+            flags = " ".join(sim_riscv.compile_flags(build, True) + ["-DNDEBUG"])
+            return (f"{self._describe(variant)}, soft-float (libgcc executed), {sim_riscv.compiler_version()} {flags}"
+                    f" + picolibc, unicorn {sim.unicorn_version()} basic-block counts x {sim_riscv.TIMING_SOURCE}; "
+                    f"{check}")
         flags = [f for f in sim.compile_flags(core, build, True) if not f.startswith("-mfloat-abi=")]
         flags += list(FPU_FLAGS.get(core, ("-mfloat-abi=soft",))) + ["-DNDEBUG"]
         compiler = sim.compiler_version(True).replace(" (15:12.2.rel1-1)", "")
         fp = "hardware FPU" if core in FPU_FLAGS else "soft-float (libgcc __aeabi_f* executed)"
         fpu_timing = f" and {timing.FPU_TIMING_SOURCE[core]}" if core in FPU_FLAGS else ""
-        check = ("float32 outputs checked bit for bit against numpy (same operation order, fused multiply-add where "
-                 "the FPU build fuses)")
-        if variant == "softmax":
-            check += f"; expf values read from the target, within {EXPF_MAX_ULP} ulp of the float64 exp"
         return (f"{self._describe(variant)}, {fp}, {compiler} {' '.join(flags)}, unicorn {sim.unicorn_version()} "
                 f"basic-block counts x {timing.TIMING_SOURCE[core]}{fpu_timing}; {check}")
 

@@ -128,9 +128,8 @@ const char* OpNameFromRegistration(const TFLMRegistration* registration) {
   return EnumNameBuiltinOperator(registration->builtin_code);
 }
 
-class SingleArenaBufferAllocator {
- public:
-  virtual ~SingleArenaBufferAllocator() {}
+class SingleArenaBufferAllocator {  // (upstream's virtual destructor left out: never called on Invoke's path,
+ public:                           // and its deleting variant would need operator delete on the RISC-V build)
   virtual TfLiteStatus ResetTempAllocations();
   bool IsAllTempDeallocated();
   uint8_t* head_ = nullptr;

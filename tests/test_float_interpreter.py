@@ -59,7 +59,7 @@ def _compute(rows, runtime, core) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ float tables
 def test_the_float_table_covers_fpu_and_soft_float_cores():
     table = _table("tflm-reference-float")
-    for core in ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3"):
+    for core in ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m0plus", "cortex-m3", "riscv32"):
         for variant in ("conv", "depthwise", "fc", "add", "avgpool", "maxpool", "softmax", "dequantize"):
             assert (variant, core, "O2") in table, (variant, core)
     fpu = table[("conv", "cortex-m4", "O2")]
@@ -175,7 +175,7 @@ def test_interpreter_overhead_of_a_tiny_model_by_hand_through_the_cli():
 def test_interpreter_table_is_simulated_per_core_and_linear():
     raw = tomllib.loads((ROOT / "power_models" / "interpreters" / "tflm.toml").read_text())
     cores = {e["core"] for e in raw["overhead"]}
-    assert cores == {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33"}
+    assert cores == {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "riscv32"}
     for e in raw["overhead"]:
         assert "tflm_interpreter_driver.cc" in e["simulated"] and "not TFLM's own file" in e["simulated"]
         assert 20 < e["per_invoke_cycles"] < 2000 and 100 < e["per_operator_cycles"] < 2000
