@@ -100,6 +100,9 @@ def test_shutdown_and_boot_duty_cycle_by_hand(capsys):
     # above the crossover rate the board stays up
     fast = run_json(capsys, TINY, "--mcu", "rpi4", "--duty", "2/min", "--battery", "none")["summary"]
     assert 2 / 60 > crossover and fast["sleep_strategy"] == "retain"
+    forced = run_json(capsys, TINY, "--mcu", "rpi4", "--duty", "2/min", "--battery", "none", "--sleep", "shutdown")
+    assert forced["summary"]["sleep_mode"].startswith("Shutdown")
+    assert forced["summary"]["average_current_a"] > fast["average_current_a"]
 
 
 def test_a_5v_board_defaults_to_a_power_bank_through_its_boost(capsys):
