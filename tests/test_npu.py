@@ -233,6 +233,8 @@ def test_every_npu_part_and_runtime_is_listed(capsys):
     code, out, _ = run_cli(capsys, "mcus", "--json")
     records = {r["id"]: r for r in json.loads(out)}
     assert ids <= set(records)
+    assert records["alif-e3-he"]["npu"]["accelerator_config"] == "ethos-u55-128" and records["stm32u575"]["npu"] is None
+    assert records["mcxn947"]["npu"]["basis"] == "measured" and "npu.active_current_a" in records["mcxn947"]["derived"]
 
 
 @pytest.mark.parametrize("part, anchor_s, clock_mhz", [

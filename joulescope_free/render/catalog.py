@@ -79,6 +79,20 @@ def is_own_figure(mcu, key: str) -> bool:
     return mcu.provenance.get(key, ("source", ""))[0] == "source"
 
 
+def _npu_record(mcu):
+    """The part's NPU (hardware/npu.py) as a JSON-ready dict, or None."""
+    from ..hardware.npu import npu_of
+
+    npu = npu_of(mcu)
+    if npu is None:
+        return None
+    return {"name": npu.name, "kind": npu.kind, "runtime": npu.runtime, "clock_hz": npu.clock_hz,
+            "macs_per_cycle": npu.macs_per_cycle or None, "efficiency": npu.efficiency if npu.kind != "ethos-u" else None,
+            "accelerator_config": npu.accelerator_config or None, "system_config": npu.system_config or None,
+            "active_current_a": npu.active_current_a, "host_wait_current_a": npu.host_wait_current_a,
+            "weight_memory_bytes": npu.weight_memory_bytes or None, "basis": npu.basis, "anchor": npu.anchor or None}
+
+
 def mcu_record(mcu) -> dict:
     """One MCU as a JSON-ready dict (see the module docstring for the keys)."""
     return {
@@ -107,6 +121,7 @@ def mcu_record(mcu) -> dict:
                           _derived(mcu, f"supply_path[{i}]", _PATH_KEYS))
             for i, p in enumerate(mcu.supply_paths)
         ],
+        "npu": _npu_record(mcu),
         "derived": _derived(mcu, ""),
         "notes": mcu.notes, "sources": list(mcu.sources), "assumptions": list(mcu.assumptions),
     }
@@ -145,7 +160,7 @@ def render_mcus(items: Iterable, console: Console | None = None) -> None:
             _num(m.sram_bytes / 1024), _num(m.flash_bytes / 1024) if m.flash_bytes else "ext",
             _mark(m, "run.current_per_hz_a", _num(per_mhz)),
             _mark(m, f"sleep[{m.sleep_modes.index(sleep)}].current_a", _num(sleep.current_a * 1e6)) if sleep else "-",
-            m.default_runtime,
+            m.default_runtime + (f" + {_npu_record(m)['runtime']} (NPU)" if _npu_record(m) else ""),
             "yes" if m.typical else "",
         ]
         table.add_row(*[c for c, (_, _, shown) in zip(cells, columns) if shown])
