@@ -7,7 +7,9 @@ Invoke() path (``tflm_interpreter_driver.cc``: what it transcribes and why it is
 For each core and operator kind (``conv``: 3 inputs, 1 output, conv parameters, as the MAC operators; ``simple``:
 1 input, 1 output) it runs Invoke() over graphs of 1, 4 and 16 operators and subtracts the graph set-up (the
 ``bench_setup`` entry): cycles = per_invoke + per_operator x n, fitted exactly by least squares (the model is
-linear by construction; the residual is printed). Built -O2 (TFLM's make build) with -DNDEBUG.
+linear by construction; the residual is printed). Built -O2 (TFLM's make build) with -DNDEBUG. Also printed: the
+per-operator cycles of code that calls the same Eval functions from a plain loop without the interpreter
+(``RunDirect``, as Edge Impulse's EON output does); not written to the table.
 """
 from __future__ import annotations
 
@@ -43,8 +45,8 @@ def elf(core: str) -> Path:
                      cxx=True)
 
 
-def invoke_cycles(core: str, kind: str, n_ops: int) -> int:
-    g = {"g_n_ops": n_ops, "g_op_kind": KINDS[kind]}
+def invoke_cycles(core: str, kind: str, n_ops: int, direct: bool = False) -> int:
+    g = {"g_n_ops": n_ops, "g_op_kind": KINDS[kind], "g_direct": int(direct)}
     path = elf(core)
     full = sim.run(path, core, g, {"g_status": 4})
     if int.from_bytes(full.outputs["g_status"], "little", signed=True) != 0:
@@ -53,9 +55,9 @@ def invoke_cycles(core: str, kind: str, n_ops: int) -> int:
     return full.cycles - setup.cycles
 
 
-def characterise(core: str, kind: str) -> tuple:
-    """(per_invoke_cycles, per_operator_cycles, max residual cycles)."""
-    y = np.array([invoke_cycles(core, kind, n) for n in OPS], dtype=float)
+def characterise(core: str, kind: str, direct: bool = False) -> tuple:
+    """(per_invoke_cycles, per_operator_cycles, max residual cycles); ``direct``: no interpreter loop."""
+    y = np.array([invoke_cycles(core, kind, n, direct) for n in OPS], dtype=float)
     a = np.column_stack([np.ones(len(OPS)), np.array(OPS, dtype=float)])
     (per_invoke, per_op), *_ = np.linalg.lstsq(a, y, rcond=None)
     return float(per_invoke), float(per_op), float(np.max(np.abs(a @ [per_invoke, per_op] - y)))
@@ -84,12 +86,14 @@ def main(argv=None) -> int:
     parser.add_argument("--write", action="store_true", help=f"write {TABLE.relative_to(HERE.parent)}")
     args = parser.parse_args(argv)
     rows = []
-    print(f"{'core':14s} {'kind':7s} {'per invoke':>10s} {'per operator':>12s} {'residual':>8s}")
+    print(f"{'core':14s} {'kind':7s} {'per invoke':>10s} {'per operator':>12s} {'residual':>8s}   "
+          "without the interpreter loop (EON-style generated code): per operator")
     for core in CORES:
         for kind in KINDS:
             per_invoke, per_op, residual = characterise(core, kind)
+            direct = characterise(core, kind, direct=True)[1]
             rows.append((core, kind, per_invoke, per_op))
-            print(f"{core:14s} {kind:7s} {per_invoke:10.0f} {per_op:12.1f} {residual:8.1f}")
+            print(f"{core:14s} {kind:7s} {per_invoke:10.0f} {per_op:12.1f} {residual:8.1f}   {direct:8.1f}")
     if args.write:
         lines = ["# Written by `python kernel_sim/interpreter_overhead.py --write`; do not edit by hand.",
                  "# TFLite Micro interpreter cycles outside the kernels, per core (zero-wait-state memory):",

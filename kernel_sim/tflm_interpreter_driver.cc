@@ -33,6 +33,7 @@
 extern "C" {
 int32_t g_n_ops = 1;
 int32_t g_op_kind = 0;
+int32_t g_direct = 0;  // 1: no interpreter, the operators' Eval called in a plain loop (see RunDirect)
 int32_t g_status = -1;
 void bench_setup(void);
 void bench_entry(void);
@@ -428,7 +429,21 @@ __attribute__((noinline)) void Setup() {
 
 extern "C" void bench_setup(void) { tflite::Setup(); }
 
+namespace tflite {
+// Generated code that keeps TFLM's kernels but drops the interpreter (what Edge Impulse's EON compiler emits, as far
+// as its published output shows: a static node array and a loop calling each registration's invoke): the Eval
+// prologues remain, the InvokeSubgraph work (flatbuffer count, profiler scope, temp-allocation reset) goes.
+__attribute__((noinline)) TfLiteStatus RunDirect(int n) {
+  for (int i = 0; i < n; ++i) {
+    TfLiteStatus status = g_nodes[i].registration->invoke(&g_context, &g_nodes[i].node);
+    if (status != kTfLiteOk) return status;
+  }
+  return kTfLiteOk;
+}
+}  // namespace tflite
+
 extern "C" void bench_entry(void) {
   tflite::Setup();
-  g_status = tflite::g_interpreter->Invoke();
+  g_status = g_direct ? tflite::RunDirect(g_n_ops < tflite::kMaxOps ? g_n_ops : tflite::kMaxOps)
+                      : tflite::g_interpreter->Invoke();
 }
