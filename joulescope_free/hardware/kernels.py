@@ -402,8 +402,9 @@ def float_notes(runtime, core, shapes: LayerShapes | None) -> list:
         return [f"float32 layers: {runtime.label} has no simulated float kernels on {core.id}; costed with the "
                 f"per-MAC estimates x the core's float32_factor {core.float32_factor:g}"]
     where = core.id if table_core == core.id else f"{table_core}, standing in for {core.id} (not simulated)"
+    built = "" if runtime.build == FLOAT_BUILD else f"; simulated at -{FLOAT_BUILD} only, not -{runtime.build}"
     lines = [f"float32 layers: TFLM reference float kernels simulated on {where} (power_models/kernels/{library}.toml"
-             f"; FPU timings per core, soft-float where the core has none)"]
+             f"; FPU timings per core, soft-float where the core has none{built})"]
     if any(shapes.dequantize_elements or ()):
         lines.append("hybrid layers (int8 weights, float32 activations): TFLM has no hybrid kernel (its conv, depthwise "
                      "and fully connected Prepare reject them); costed as a DEQUANTIZE of the weights every inference "
