@@ -376,7 +376,18 @@ def _memory_notes(analysis, part, core, clock_hz) -> list:
     if core is None:
         return []
     arrays = _layer_arrays(analysis)
-    return placement_notes(part, float(arrays.weights_bytes.sum()), arena_estimate_bytes(arrays), clock_hz, core)
+    weights, arena = float(arrays.weights_bytes.sum()), arena_estimate_bytes(arrays)
+    lines = placement_notes(part, weights, arena, clock_hz, core)
+    from .hardware.cycles import fetch_stall_fraction
+    from .hardware.memory import placement
+
+    stall = fetch_stall_fraction(part, clock_hz) if placement(part, weights, arena).code.kind in ("flash", "qspi") else 0
+    if stall > 0:
+        lines.append(f"{part.id}: code runs from flash at {part.wait_states(clock_hz)} wait states without an "
+                     f"instruction cache that holds the kernels: +{stall:.0%} code-fetch stall on the compute cycles "
+                     f"(power_models/memory_system.toml: fitted to microTVM + CMSIS-NN on NUCLEO-L4R5ZI at 120 MHz; "
+                     f"a build whose kernels run from SRAM or a warm flash cache does not pay it)")
+    return lines
 
 
 def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regulator, power_model, build, sleep,

@@ -143,3 +143,25 @@ def test_cli_bad_memory_is_one_line_and_exit_2(capsys):
     assert exc.value.code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "stm32h7a3 has no such memory" in lines[0] and "sram" in lines[0], err
+
+
+def test_mcus_json_shows_the_memory_map(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["mcus", "esp32s3", "--json"])
+    assert exc.value.code in (0, None)
+    doc = json.loads(capsys.readouterr().out)
+    doc = doc[0] if isinstance(doc, list) else doc
+    mem = doc["memory"]
+    assert mem["code_in"] == "flash" and mem["weights_in"] == ["flash"] and mem["arena_in"] == ["sram", "psram"]
+    flash = next(r for r in mem["regions"] if r["name"] == "flash")
+    assert (flash["kind"], flash["bus_clock_hz"], flash["bus_width_bits"]) == ("qspi", 80e6, 4)
+
+
+def test_a_code_fetch_stall_is_stated_where_code_runs_from_flash():
+    # stm32l4r5 at 120 MHz: 5 wait states x 0.05134 (power_models/memory_system.toml) = +26 % on the compute cycles
+    from joulescope_free.api import estimate
+
+    est = estimate(KWS, "stm32l4r5", runtime="edge-impulse")
+    assert any("5 wait states" in a and "+26% code-fetch stall" in a for a in est.assumptions)
+    teensy = estimate(KWS, "imxrt1062")
+    assert not any("code-fetch stall" in a for a in teensy.assumptions)

@@ -256,3 +256,22 @@ def placement_notes(mcu, weights_bytes: float, arena_bytes: float, clock_hz: flo
              + (f"; defaults: {mmap.defaults_note}" if mmap.defaults_note else "")
              + " (choose with --weights-in / --arena-in)"]
     return lines + list(p.notes)
+
+
+def memory_record(mcu) -> dict:
+    """The part's memory map as a JSON-ready dict (``energy mcus ID --json`` key ``memory``): the default homes of
+    code, weights and arena (in order of preference), each region with its figures, and where the map comes from."""
+    mmap = memory_map(mcu)
+    regions = []
+    for r in mmap.regions:
+        entry = {"name": r.name, "kind": r.kind, "bytes": r.bytes or None}
+        for key in ("reserved_bytes", "bus_clock_hz", "bus_width_bits", "access_overhead_clocks",
+                    "miss_cycles_per_line", "line_bytes"):
+            if getattr(r, key):
+                entry[key] = getattr(r, key)
+        if r.fixed_cycles_per_byte >= 0:
+            entry["cycles_per_byte"] = r.fixed_cycles_per_byte
+        regions.append(entry)
+    return {"code_in": mmap.code_in, "weights_in": list(mmap.weights_in), "arena_in": list(mmap.arena_in),
+            "regions": regions, "defaults": mmap.defaults_note,
+            "from": "the part's [memory] table" if mmap.from_file else "implied by its flash and SRAM figures"}

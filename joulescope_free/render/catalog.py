@@ -95,6 +95,8 @@ def _npu_record(mcu):
 
 def mcu_record(mcu) -> dict:
     """One MCU as a JSON-ready dict (see the module docstring for the keys)."""
+    from ..hardware.memory import memory_record
+
     return {
         "id": mcu.id, "name": mcu.name, "vendor": mcu.vendor, "core": mcu.core, "isa": list(mcu.isa),
         "typical": mcu.typical, "boards": list(mcu.boards), "aliases": list(mcu.aliases),
@@ -122,6 +124,7 @@ def mcu_record(mcu) -> dict:
             for i, p in enumerate(mcu.supply_paths)
         ],
         "npu": _npu_record(mcu),
+        "memory": memory_record(mcu),
         "derived": _derived(mcu, ""),
         "notes": mcu.notes, "sources": list(mcu.sources), "assumptions": list(mcu.assumptions),
     }
