@@ -169,7 +169,8 @@ TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Opti
                   ("regulator", Optional[str], REGULATOR_OPTION), ("build", Optional[str], BUILD_OPTION),
                   ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION),
                   ("accelerator", Optional[str], ACCELERATOR_OPTION),
-                  ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION))
+                  ("weights_in", Optional[str], WEIGHTS_IN_OPTION),
+                  ("arena_in", Optional[str], ARENA_IN_OPTION), ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION))
 
 
 def _with_target_options(command):

@@ -165,3 +165,16 @@ def test_a_code_fetch_stall_is_stated_where_code_runs_from_flash():
     assert any("5 wait states" in a and "+26% code-fetch stall" in a for a in est.assumptions)
     teensy = estimate(KWS, "imxrt1062")
     assert not any("code-fetch stall" in a for a in teensy.assumptions)
+
+
+def test_compare_passes_the_placement_to_every_target(capsys):
+    vww = str(DATA / "vww_mobilenet_v1_025_96_int8.tflite")
+    rows = {}
+    for extra in ([], ["--weights-in", "flash"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["compare", vww, "--mcu", "imxrt1062,stm32h7a3", "--json", *extra])
+        assert exc.value.code in (0, None)
+        rows[tuple(extra)] = {r["mcu"]: r["latency_s"] for r in json.loads(capsys.readouterr().out)}
+    # the Teensy's 214 KiB of weights leave TCM for QSPI flash; the H7A3's weights are in flash by default
+    assert rows[("--weights-in", "flash")]["imxrt1062"] > rows[()]["imxrt1062"]
+    assert rows[("--weights-in", "flash")]["stm32h7a3"] == pytest.approx(rows[()]["stm32h7a3"], rel=1e-12)
