@@ -211,12 +211,13 @@ def _inference(analysis, part, rt, core, clock_hz, supply_v, calibration=None, d
     return cost, layers, total_cycles, power
 
 
-def _board_inference(analysis, part, rt, board, threads, clock_hz, supply_v, calibration=None, detail=True):
+def _board_inference(analysis, part, rt, board, threads, clock_hz, supply_v, calibration=None, detail=True,
+                     peripherals=None):
     """:func:`_inference` for a Linux board (:mod:`hardware.sbc`): the XNNPACK throughput model on ``threads``
     cores and the board's current at its input. Returns the same four values; the fourth is the board inference."""
     from .hardware.sbc import board_inference
 
-    b = board_inference(analysis.records, part, board, rt.id, threads, clock_hz)
+    b = board_inference(analysis.records, part, board, rt.id, threads, clock_hz, peripherals)
     latency_scale = calibration.latency_scale if calibration else 1.0
     current = b.current_a * (calibration.current_scale if calibration else 1.0)
     latency_s = b.latency_s * latency_scale
@@ -322,7 +323,7 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
              regulator=None, power_model=None, build: str | None = None, sleep: str | None = None,
              accelerator: str | None = None,
              weights_in: str | None = None, arena_in: str | None = None,
-             supply_path: str | None = None, threads: int | None = None) -> Estimate:
+             supply_path: str | None = None, threads: int | None = None, peripherals=None) -> Estimate:
     """Latency, energy per inference, RAM/flash fit and (with ``duty`` or ``profile``) battery life.
 
     model: .tflite path, bytes, or an analysis; mcu: catalog id or alias (``energy mcus``); runtime: id[@version]
@@ -354,7 +355,8 @@ def estimate(model, mcu, runtime: str | None = None, clock_mhz: float | None = N
                              build, sleep, accelerator)
         clock_mhz = search.clock_hz / 1e6
     c = _chain(analysis, mcu, runtime, clock_mhz, supply_v, duty, profile, battery, regulator, power_model,
-               accelerator=accelerator, build=build, sleep=sleep, threads=threads)
+               accelerator=accelerator, build=build, sleep=sleep, threads=threads,
+               peripherals=peripherals)
     if search is not None:
         c["assumptions"] = _dedupe(list(search.notes) + c["assumptions"])
     if c["phases"] is not None:
@@ -408,7 +410,7 @@ def _best_clock(analysis, mcu, runtime, supply_v, duty, profile, battery, regula
 
 def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None, profile=None, battery=None,
            regulator=None, power_model=None, detail: bool = True, cache: dict | None = None, build=None,
-           accelerator=None, sleep=None, threads=None) -> dict:
+           accelerator=None, sleep=None, threads=None, peripherals=None) -> dict:
     """The chain itself, in plain Python: summary dict, target, layers (when ``detail``), phases, notes.
 
     ``cache`` (sweeps) keeps the inference part of each (model, part, runtime, clock, supply) combination."""
@@ -421,6 +423,13 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     board = linux_board(part)  # a Linux single-board computer: its own latency (threads) and board power model
     threads = check_threads(threads, board, part.id)
+    if board is not None:
+        from .hardware.sbc import board_part, parse_peripherals
+
+        peripherals = parse_peripherals(peripherals, board)
+        part = board_part(part, board, peripherals)  # idle-based figures moved by the peripherals switched
+    elif peripherals is not None:
+        raise UserError(f"--peripherals applies to Linux boards, not {part.id}; leave it out")
 
     assumptions: list = [above_typical_clock_note(part, clock_hz)]
     warnings: list = list(analysis.warnings)
@@ -459,13 +468,14 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     assumptions += source.assumptions
 
     calibration = _load_calibration(power_model, part, rt, assumptions, warnings)
-    key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration), threads)
+    key = (id(analysis), part.id, rt.label, rt.build, clock_hz, supply, id(calibration), threads,
+           tuple(sorted(peripherals.items())) if board is not None else None)
     key = key + (npu is not None,)
     if cache is not None and key in cache:
         cost, layers, total_cycles, power = cache[key]
     elif board is not None:
         cost, layers, total_cycles, power = _board_inference(analysis, part, rt, board, threads, clock_hz, supply,
-                                                             calibration, detail)
+                                                             calibration, detail, peripherals)
         if cache is not None:
             cache[key] = (cost, layers, total_cycles, power)
     else:

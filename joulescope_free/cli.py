@@ -102,6 +102,7 @@ ACCELERATOR_OPTION = typer.Option(None, "--accelerator", help="npu or none: run 
 WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
 ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
 THREADS_OPTION = typer.Option(None, "--threads", help="Linux boards (rpi4, rpi5, ...): threads running the model, 1 to the board's cores (default 1).")
+PERIPHERALS_OPTION = typer.Option(None, "--peripherals", help="Linux boards: peripherals on or off, e.g. 'hdmi,usb', 'ethernet=off' or 'none' (default: the set-up of the board's idle figure).")
 SUPPLY_PATH_OPTION = typer.Option(None, "--supply-path", help="How VDD reaches the core: ldo, smps or dcdc (default: the part's usual one, or the one its board implies, e.g. NUCLEO-L4R5ZI-P: smps).")
 
 
@@ -124,6 +125,7 @@ def estimate(
     arena_in: Optional[str] = ARENA_IN_OPTION,
     supply_path: Optional[str] = SUPPLY_PATH_OPTION,
     threads: Optional[int] = THREADS_OPTION,
+    peripherals: Optional[str] = PERIPHERALS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="Write a design-review workbook (live formulas)."),
     csv: Optional[Path] = typer.Option(None, "--csv", help="Write the layer table to this CSV file."),
@@ -142,6 +144,7 @@ def estimate(
         profile=profile, battery=battery, power_model=power_model, build=build, regulator=regulator, sleep=sleep,
         accelerator=accelerator,
         weights_in=weights_in, arena_in=arena_in, supply_path=supply_path, threads=threads,
+        peripherals=peripherals,
     )
     if xlsx is not None:
         result.to_excel(xlsx)
@@ -170,7 +173,8 @@ TARGET_OPTIONS = (("runtime", Optional[str], RUNTIME_OPTION), ("clock_mhz", Opti
                   ("sleep", Optional[str], SLEEP_OPTION), ("power_model", Optional[Path], POWER_MODEL_OPTION),
                   ("accelerator", Optional[str], ACCELERATOR_OPTION),
                   ("weights_in", Optional[str], WEIGHTS_IN_OPTION),
-                  ("arena_in", Optional[str], ARENA_IN_OPTION), ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION))
+                  ("arena_in", Optional[str], ARENA_IN_OPTION), ("supply_path", Optional[str], SUPPLY_PATH_OPTION), ("threads", Optional[int], THREADS_OPTION),
+                  ("peripherals", Optional[str], PERIPHERALS_OPTION))
 
 
 def _with_target_options(command):

@@ -135,3 +135,19 @@ def test_tflite_without_xnnpack_is_slower_by_the_stated_ratio(capsys):
     builtin = run_json(capsys, KWS, "--mcu", "rpi3b-plus", "--runtime", "tflite-builtin")["summary"]
     fixed = xnn["n_layers"] * fit["layer_overhead_cycles"] / 1.4e9  # the serial overhead is not scaled
     assert builtin["latency_s"] - fixed == pytest.approx((xnn["latency_s"] - fixed) * ratio, rel=1e-9)
+
+
+def test_peripherals_move_the_board_current_from_the_idle_figures_set_up(capsys):
+    with (BOARDS / "rpi4.toml").open("rb") as fh:
+        periph = {k: (v["value"], v["default_on"]) for k, v in tomllib.load(fh)["peripherals"].items()}
+    assert periph["ethernet"][1] and not periph["hdmi"][1]  # the 0.4 A headless figure had Ethernet connected
+    base = run_json(capsys, TINY, "--mcu", "rpi4", "--duty", "2/min", "--battery", "none")["summary"]
+    hdmi = run_json(capsys, TINY, "--mcu", "rpi4", "--duty", "2/min", "--battery", "none", "--peripherals",
+                    "hdmi")["summary"]
+    bare = run_json(capsys, TINY, "--mcu", "rpi4", "--duty", "2/min", "--battery", "none", "--peripherals",
+                    "none")["summary"]
+    assert hdmi["inference_current_a"] - base["inference_current_a"] == pytest.approx(periph["hdmi"][0])
+    assert hdmi["sleep_current_a"] - base["sleep_current_a"] == pytest.approx(periph["hdmi"][0])
+    assert base["sleep_current_a"] - bare["sleep_current_a"] == pytest.approx(periph["ethernet"][0])
+    assert "unknown peripheral 'wifi'" in run_fail(capsys, TINY, "--mcu", "rpi4", "--peripherals", "wifi")
+    assert "applies to Linux boards" in run_fail(capsys, TINY, "--mcu", "nrf52840", "--peripherals", "none")

@@ -254,14 +254,66 @@ def predict_latency_s(totals: dict, dtype: str, core: str, clock_hz: float, thre
 
 # ------------------------------------------------------------------------------------------------ power
 def inference_current_a(board: Board, threads: int, peripherals: dict | None = None) -> float:
-    """Board current at its input while ``threads`` cores run the model: idle + N x per-core + DRAM + peripherals."""
+    """Board current at its input while ``threads`` cores run the model: idle + N x per-core + DRAM, with the
+    peripherals that differ from the idle figure's set-up added or taken off."""
     return board.idle_a + threads * board.per_core_a + board.dram_a + peripheral_current_a(board, peripherals)
 
 
 def peripheral_current_a(board: Board, peripherals: dict | None = None) -> float:
-    on = {name: default for name, (_, default) in board.peripherals.items()}
-    on.update(peripherals or {})
-    return sum(board.peripherals[name][0] for name, state in on.items() if state and name in board.peripherals)
+    """What the chosen peripherals add to (or, switched off, take off) the idle figure, whose set-up had the
+    ``default_on`` ones on."""
+    total = 0.0
+    for name, state in (peripherals or {}).items():
+        current, default = board.peripherals[name]
+        total += (current if state else 0.0) - (current if default else 0.0)
+    return total
+
+
+def parse_peripherals(spec, board: Board) -> dict:
+    """``"hdmi,usb"`` (on), ``"ethernet=off"``, ``"none"`` (all off), a dict ``{name: bool}`` or None (the idle
+    figure's set-up) -> {name: on}."""
+    if spec is None:
+        return {}
+    from ..errors import unknown
+
+    if isinstance(spec, dict):
+        items = [(str(k), bool(v)) for k, v in spec.items()]
+    else:
+        text = str(spec).strip().lower()
+        if text == "none":
+            return {name: False for name in board.peripherals}
+        items = []
+        for part in filter(None, (x.strip() for x in text.split(","))):
+            name, _, state = part.partition("=")
+            if state not in ("", "on", "off"):
+                raise UserError(f"--peripherals {part}: give NAME, NAME=on or NAME=off (or none)")
+            items.append((name.strip(), state != "off"))
+    out = {}
+    for name, state in items:
+        if name not in board.peripherals:
+            raise unknown("peripheral", name, sorted(board.peripherals), hint=f"{board.id}'s peripherals; or none")
+        out[name] = state
+    return out
+
+
+def peripheral_note(board: Board, peripherals: dict) -> str:
+    on = {name: default for name, (_, default) in board.peripherals.items()} | dict(peripherals)
+    listed = ", ".join(f"{n} {'on' if v else 'off'} ({board.peripherals[n][0]:.3g} A)" for n, v in on.items())
+    return (f"{board.id} peripherals: {listed or 'none modelled'}; the idle figure's set-up had "
+            f"{', '.join(n for n, (_, d) in board.peripherals.items() if d) or 'none'} on (--peripherals to change)")
+
+
+def board_part(part, board: Board, peripherals: dict):
+    """The catalog part with its idle-based figures (run fixed current, the stay-up sleep mode) moved by what the
+    chosen peripherals add or take off."""
+    import dataclasses
+
+    delta = peripheral_current_a(board, peripherals)
+    if not delta:
+        return part
+    modes = tuple(dataclasses.replace(m, current_a=m.current_a + delta) if m.retains_ram_bytes > 0 else m
+                  for m in part.sleep_modes)
+    return dataclasses.replace(part, run_fixed_current_a=part.run_fixed_current_a + delta, sleep_modes=modes)
 
 
 def check_threads(threads, board: Board | None, part_id: str) -> int:
@@ -296,7 +348,8 @@ class BoardInference:
     band_note: str
 
 
-def board_inference(records, part, board: Board, runtime_id: str, threads: int, clock_hz: float) -> BoardInference:
+def board_inference(records, part, board: Board, runtime_id: str, threads: int, clock_hz: float,
+                    peripherals: dict | None = None) -> BoardInference:
     if runtime_id not in RUNTIMES:
         raise UserError(f"runtime '{runtime_id}' does not run on the Linux board {board.id}; use "
                         f"{' or '.join(RUNTIMES)}")
@@ -304,8 +357,9 @@ def board_inference(records, part, board: Board, runtime_id: str, threads: int, 
     work = layer_work(records)
     cycles = layer_cycles(work, board.core, threads, fit, runtime_id)
     latency = cycles / clock_hz
-    current = inference_current_a(board, threads)
-    idle = board.idle_a + peripheral_current_a(board)
+    peripherals = peripherals or {}
+    current = inference_current_a(board, threads, peripherals)
+    idle = board.idle_a + peripheral_current_a(board, peripherals)
     p = fit.parallel_fraction
     notes = [f"{board.id}: latency = per-layer XNNPACK throughput model for {board.core} (peak "
              f"{core_peaks()[board.core].peak_macs_per_cycle['int8']:g} int8 / "
@@ -316,8 +370,9 @@ def board_inference(records, part, board: Board, runtime_id: str, threads: int, 
              f"takes x{amdahl(threads, p):.3f} of its one-thread time, the per-layer overhead "
              f"{fit.layer_overhead_cycles:.3g} cycles is serial",
              f"{board.id}: inference current = idle {board.idle_a:.3g} A + {threads} x {board.per_core_a:.3g} A per "
-             f"busy core + DRAM {board.dram_a:.3g} A + peripherals {peripheral_current_a(board):.3g} A at "
-             f"{board.supply_v:g} V (board model, power_models/boards/{board.id}.toml)"]
+             f"busy core + DRAM {board.dram_a:.3g} A + peripherals {peripheral_current_a(board, peripherals):+.3g} A "
+             f"at {board.supply_v:g} V (board model, power_models/boards/{board.id}.toml)",
+             peripheral_note(board, peripherals)]
     if runtime_id != "tflite":
         r = fit.runtime_ratio.get(runtime_id, {})
         notes.append(f"{runtime_id}: TFLite's built-in kernels without XNNPACK take x{r.get('fp32', 1):.3g} (fp32) "
