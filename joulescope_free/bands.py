@@ -254,16 +254,25 @@ _DUTY_KEYS = (("average_current_a", "average_current_low_a", "average_current_hi
               ("battery_life_days", "battery_life_low_days", "battery_life_high_days"))
 
 
-def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "") -> tuple:
+def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", unvalidated: str = "") -> tuple:
     """(Band or None, the summary keys that do not depend on the estimate, the assumption line), once per
-    runtime, core, calibration and ``unknown_target`` (why the target itself is unknown, e.g. a typical part above
-    its own clock: the widest band, basis extrapolated)."""
-    key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated, unknown_target)
+    runtime, core, calibration, ``unknown_target`` (why the target itself is unknown, e.g. a typical part above
+    its own clock: the widest band, basis extrapolated) and ``unvalidated`` (why the kernels that dominate this
+    model were never measured on any board, e.g. float32 layers: a simulated estimate gets the simulated band of a
+    core class the table never measured, a measured one the widest band)."""
+    key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated, unknown_target,
+           unvalidated)
     if key not in _BASIS_CACHE:
         basis, why = estimate_basis(runtime, core, calibrated)
         if unknown_target and not calibrated:
             basis = "extrapolated"
+        if unvalidated and basis == "measured":
+            basis, why = "extrapolated", f"{why}, but not for this model"
+            unknown_target = "; ".join(x for x in (unknown_target, unvalidated) if x)
         band = find_band(basis, runtime.label, core)
+        if unvalidated and basis == "simulated":
+            band = find_band(basis, runtime.label, None)  # the basis-wide entry: no measured core class
+            why = f"{why}; {unvalidated}: the simulated band of a core class the table never measured"
         no_data = no_data_reason(runtime, core) if basis == "extrapolated" else ""
         no_data = "; ".join(x for x in (no_data, unknown_target if not calibrated else "") if x)
         if no_data:
@@ -328,13 +337,14 @@ def _current_band() -> tuple[float, float]:
 
 
 def band_summary(runtime, core: str, cost, calibrated: bool = False, current_measured: bool = True,
-                 unknown_target: str = "") -> EstimateBand:
+                 unknown_target: str = "", unvalidated: str = "") -> EstimateBand:
     """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...).
     ``current_measured``: False for a part whose inference current is the power model's default workload factor
     rather than its own measurement; its energy band is then widened by the power model's current band (the
     validation rows behind the energy bands were all measured on parts with their own factor). ``unknown_target``:
-    why the target's memory system is unknown (a typical part above its own clock): the widest band."""
-    band, fixed, note = _basis_band(runtime, core, calibrated, unknown_target)
+    why the target's memory system is unknown (a typical part above its own clock): the widest band.
+    ``unvalidated``: why the model's dominant kernels were never measured on a board (see :func:`_basis_band`)."""
+    band, fixed, note = _basis_band(runtime, core, calibrated, unknown_target, unvalidated)
     if band is None:
         return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
                              "energy_high_j": None}, note)

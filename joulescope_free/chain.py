@@ -100,6 +100,19 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
     return part, rt, core, clock_hz, supply_v
 
 
+def float_unvalidated(arrays) -> str:
+    """Why a model's band cannot rest on the validation table (whose rows are all int8): more than half of its MACs
+    run float32 (or hybrid, float-activation) kernels, whose costs were simulated but never measured on a board;
+    '' otherwise."""
+    import numpy as np
+
+    macs = np.asarray(arrays.macs, dtype=float)
+    share = float(macs[arrays.is_float].sum() / macs.sum()) if macs.sum() > 0 else 0.0
+    if share <= 0.5:
+        return ""
+    return f"{share:.0%} of the MACs are float32 or hybrid layers, never measured on a board (the table is int8)"
+
+
 def band_context(part, clock_hz: float) -> dict:
     """The part-dependent inputs of :func:`bands.band_summary`: whether the part's inference current is its own
     measurement (not on another supply path than the measured one), and why the target itself is unknown (a typical
@@ -433,10 +446,10 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
 
     assumptions: list = [above_typical_clock_note(part, clock_hz)]
     warnings: list = list(analysis.warnings)
-    if clock_hz < 0.25 * part.max_clock_hz and part.run_fixed_current_a == 0:
-        warnings.append(f"{part.id} has no fixed (clock-independent) run current in the catalog: at "
-                        f"{clock_hz / 1e6:g} MHz static current that is not modelled may dominate, so the energy "
-                        f"per inference is optimistic")
+    if part.run_ranges:
+        r = part.run_range(clock_hz)
+        assumptions.append(f"{clock_hz / 1e6:g} MHz runs in {r.name} (up to {r.max_clock_hz / 1e6:g} MHz), the "
+                           f"lowest of the {part.id}'s voltage ranges that allows it: its run current and wait states")
 
     prof = None
     if profile is not None:
@@ -534,7 +547,8 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
         band = board_band(power, cost, calibrated=calibration is not None)
     else:
         band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*,
-                            **band_context(part, clock_hz))                          # *_high_*
+                            unvalidated=float_unvalidated(_layer_arrays(analysis)),  # *_high_*
+                            **band_context(part, clock_hz))
     if getattr(power, "npu_summary", None) is not None:  # NPU and host together: band, shares (hardware/npu.py)
         from .hardware.npu import band as npu_band
 
