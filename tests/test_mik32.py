@@ -143,3 +143,10 @@ def test_spresense_run_current_is_derived_and_carries_the_widest_band(capsys):
     assert s["latency_low_s"] == pytest.approx(s["latency_s"] * wide.latency_low)
     assert s["latency_high_s"] == pytest.approx(s["latency_s"] * wide.latency_high)
     assert any("cxd5602: run current per MHz" in a and "derived" in a for a in d["assumptions"])
+
+
+def test_edge_impulse_on_rv32_costs_the_simulated_reference_kernels():
+    import joulescope_free as jf
+
+    s = jf.estimate(TINY, "gd32vf103", runtime="edge-impulse").summary
+    assert s["estimate_basis"] == "simulated" and "tflm-reference kernels simulated for riscv32" in s["estimate_basis_note"]

@@ -130,7 +130,7 @@ def test_every_runtime_on_every_core_estimates_or_refuses_clearly(runtime):
 
 @pytest.mark.parametrize("mcu, runtime", [("esp32", "microtvm"), ("esp32s3", "microtvm"), ("stm32g0b1", "bosch-hale"),
                                           ("cortex-m0plus", "bosch-hale"), ("stm32h743", "tinyengine"),
-                                          ("riscv32", "edge-impulse"), ("cortex-m23", "tflm-cmsis-nn")])
+                                          ("riscv32", "nmsis-nn"), ("cortex-m23", "tflm-cmsis-nn")])
 def test_a_runtime_with_no_data_on_the_core_gets_the_widest_band(mcu, runtime):
     s = jf.estimate(TINY, mcu, runtime=runtime).summary
     assert s["estimate_basis"] == "extrapolated" and "the widest band" in s["estimate_basis_note"]
