@@ -151,3 +151,13 @@ def test_peripherals_move_the_board_current_from_the_idle_figures_set_up(capsys)
     assert base["sleep_current_a"] - bare["sleep_current_a"] == pytest.approx(periph["ethernet"][0])
     assert "unknown peripheral 'wifi'" in run_fail(capsys, TINY, "--mcu", "rpi4", "--peripherals", "wifi")
     assert "applies to Linux boards" in run_fail(capsys, TINY, "--mcu", "nrf52840", "--peripherals", "none")
+
+
+def test_the_duty_band_of_a_board_carries_the_board_current_band(capsys):
+    # every phase of a board's duty cycle is a board current known to x0.67-1.5 (the Pi 4's official and
+    # third-party idle figures differ by x1.5): a sleep-dominated average spans exactly that band
+    s = run_json(capsys, TINY, "--mcu", "rpi-zero-w", "--duty", "1/min")["summary"]
+    assert s["average_current_high_a"] / s["average_current_a"] == pytest.approx(1.5, rel=1e-3)
+    assert s["average_current_low_a"] / s["average_current_a"] == pytest.approx(0.67, rel=1e-3)
+    assert s["battery_life_low_days"] == pytest.approx(s["battery_life_days"] / 1.5, rel=1e-3)
+    assert s["battery_life_high_days"] == pytest.approx(s["battery_life_days"] / 0.67, rel=1e-3)

@@ -30,6 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..bands import EstimateBand
 from ..datafile import as_figure, load_toml
 from ..errors import UserError
 from ..paths import data_dir
@@ -390,7 +391,7 @@ def board_inference(records, part, board: Board, runtime_id: str, threads: int, 
 def board_band(inference: BoardInference, cost, calibrated: bool = False):
     """The :class:`bands.EstimateBand` of a Linux-board estimate: the latency band of the leave-one-out validation
     (widest when the board's core has no anchor), the energy band widened by the board-current uncertainty."""
-    from ..bands import EstimateBand, combine_bands
+    from ..bands import combine_bands
 
     lo, hi = inference.band
     energy = combine_bands((lo, hi), BOARD_CURRENT_BAND) if not calibrated else (lo, hi)
@@ -402,7 +403,29 @@ def board_band(inference: BoardInference, cost, calibrated: bool = False):
     note = f"error band (80 % interval), basis fitted: {why}"
     summary = {"estimate_basis": "fitted", "estimate_basis_note": why, "band_interval": 0.8, "band_validated": True,
                "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1], "energy_high_j": high[1]}
-    return EstimateBand(summary, note, low, high)
+    return BoardBand(summary, note, low, high, current_band=(1.0, 1.0) if calibrated else BOARD_CURRENT_BAND)
+
+
+@dataclass(frozen=True)
+class BoardBand(EstimateBand):
+    """A Linux board's band: besides the inference at each end of its band (:meth:`EstimateBand.duty`), every phase
+    of the duty cycle draws a board current (idle, boot, halt) known only to ``current_band``, so the average current
+    spans at least that band and the battery life its inverse."""
+
+    current_band: tuple = (1.0, 1.0)
+
+    def duty(self, duty_result) -> dict:
+        out = super().duty(duty_result)
+        lo, hi = self.current_band
+        s = duty_result.summary
+        avg, life = s.get("average_current_a"), s.get("battery_life_days")
+        if _isfinite(avg):
+            out["average_current_low_a"] = min(out.get("average_current_low_a") or avg, avg * lo)
+            out["average_current_high_a"] = max(out.get("average_current_high_a") or avg, avg * hi)
+        if _isfinite(life):
+            out["battery_life_low_days"] = min(out.get("battery_life_low_days") or life, life / hi)
+            out["battery_life_high_days"] = max(out.get("battery_life_high_days") or life, life / lo)
+        return out
 
 
 def _isfinite(x) -> bool:
