@@ -143,6 +143,10 @@ def test_a_part_compared_with_itself_without_its_npu(tmp_path, capsys):
         jf.estimate(KWS, mcu=part, supply_v=3.0, accelerator="none").summary["latency_s"])
     assert with_npu.latency_s < without.latency_s / 5
     assert list(frame["mcu"])[0] == "toy-npu" and list(frame["accelerator"])[0] == "npu"  # longest life first
+    code, out, err = run_cli(capsys, "compare", KWS, "--mcu", f"{part},stm32u575", "--accelerator", "npu,none")
+    assert code == 0, err
+    npu_cells = [line.split("│")[3].strip() for line in out.splitlines() if line.startswith("│")]
+    assert npu_cells == ["yes", "no", "no"]  # the toy part with, then without its NPU, then the CPU-only part
     code, out, err = run_cli(capsys, "compare", KWS, "--mcu", part, "--accelerator", "npu,none", "--json")
     assert code == 0, err
     assert sorted(r["accelerator"] for r in json.loads(out)) == ["none", "npu"]

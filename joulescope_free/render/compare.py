@@ -7,6 +7,7 @@ from ..units import plain_number, si_format
 COLUMNS = (
     ("mcu", "target", str),
     ("runtime", "runtime", str),
+    ("accelerator", "NPU", lambda v: "yes" if v == "npu" else "no"),  # a part with an NPU may be shown both ways
     ("clock_hz", "clock", lambda v: f"{v / 1e6:g} MHz"),
     ("latency_s", "latency", lambda v: si_format(v, "s")),
     ("energy_per_inference_j", "energy", lambda v: si_format(v, "J")),
@@ -18,7 +19,7 @@ COLUMNS = (
     ("battery_life_limited_by", "limited by", str),
     ("notes", "notes", None),
 )
-TEXT_COLUMNS = ("mcu", "runtime", "battery_life_limited_by", "notes")
+TEXT_COLUMNS = ("mcu", "runtime", "accelerator", "battery_life_limited_by", "notes")
 
 
 def _missing(v) -> bool:
