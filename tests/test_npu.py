@@ -207,6 +207,16 @@ def test_vela_own_estimate_reproduced_for_an_ethos_u55_128(tmp_path):
     # every KWS operator goes to the NPU; the host adds only its dispatch and invoke overhead
     assert set(e.layers["runs_on"]) == {"npu"}
     assert 0 < s["host_time_s"] < 0.05 * s["latency_s"]
+    # at another clock (the NPU follows the M55-HE): Vela run by hand with core_clock=80e6 gives the same time
+    (tmp_path / "alif80.ini").write_text(ALIF_HE_INI.replace("core_clock=160e6", "core_clock=80e6"))
+    proc = subprocess.run([sys.executable, "-c", "import sys; from ethosu.vela.vela import main; sys.exit(main())",
+                           str(KWS), "--accelerator-config", "ethos-u55-128", "--config", str(tmp_path / "alif80.ini"),
+                           "--system-config", "RTSS_HE_SRAM_MRAM", "--memory-mode", "Shared_Sram",
+                           "--output-dir", str(tmp_path / "out80")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    vela80 = next(csv.DictReader(open(next((tmp_path / "out80").glob("*_summary_*.csv")))))
+    s80 = jf.estimate(KWS, mcu="alif-e3-he", clock_mhz=80).summary
+    assert s80["npu_time_s"] == pytest.approx(float(vela80["inference_time"]), rel=1e-6)
 
 
 @needs_vela

@@ -224,14 +224,20 @@ def vela_plan(npu, analysis, clock_hz: float) -> dict:
     path = analysis.path
     if not path or not Path(path).is_file():
         raise UserError(f"the {npu.name} is costed by Vela, which needs the .tflite file: give the model as a path")
-    result = run_vela(path, npu.accelerator_config, npu.system_config, clock_hz, npu.memory_mode)
+    # Vela counts NPU cycles with the memories' clocks as ratios of the NPU clock, so its cycle counts do not depend
+    # on the clock itself: run once at the configuration's published clock, time = cycles / the NPU clock in use
+    published_hz = systems()[npu.system_config]["core_clock_hz"] if npu.system_config in systems() else clock_hz
+    result = run_vela(path, npu.accelerator_config, npu.system_config, published_hz, npu.memory_mode)
     records = analysis.records
     cycles, on, access = map_layers(records, _output_names(path), result["layers"])
     summary = result["summary"]
     total_cycles = float(summary.get("cycles_total") or 0.0)
     reasons = ["" if o else "Vela left it on the CPU (unsupported operator, type or constraint)" for o in on]
+    scaled = "" if abs(published_hz - clock_hz) < 1e-6 * clock_hz else (
+        f"; its cycles at the configuration's {published_hz / 1e6:g} MHz taken at {clock_hz / 1e6:g} MHz (the "
+        f"memories' clock scales held)")
     notes = [f"{npu.name}: NPU time is Vela {result.get('vela_version')}'s own estimate ({npu.accelerator_config}, "
-             f"system configuration {npu.system_config} at {clock_hz / 1e6:g} MHz, memory mode {npu.memory_mode}); "
+             f"system configuration {npu.system_config}, memory mode {npu.memory_mode}{scaled}); "
              f"Vela estimates no time for the operators it leaves on the CPU: the host's cycle model costs them"]
     extra = {"vela_cycles_total": total_cycles,
              "npu_sram_bytes": _num(summary, "sram_total_bytes"),
