@@ -46,7 +46,12 @@ CORE = "xtensa-lx7"
 BUILD = "O2"
 OPT_LIBRARY, OPT_NAME = "esp-nn-esp32s3", "ESP-NN (ESP32-S3 assembly kernels)"
 OPT_SOURCE = (f"espressif/esp-nn commit {COMMIT} (copy in shared/third_party/esp-nn), README kernel-wise tick "
-              "table for ESP32-S3, Apache-2.0")
+              "table for ESP32-S3, Apache-2.0. The S3 table is older than the kernels of this snapshot: it lists no "
+              "row for kernels the P4 table has (hard_swish, mean), its 3x3x3 convolution row names an 8x8 input "
+              "where today's test uses 10x10, and the snapshot's S3 dispatch has paths added since (the im2col "
+              "first-layer convolution 'inspired by ESP32-P4', the 2026 C+SIMD 1x1 kernel for channels that are not "
+              "a multiple of 8, the s16 3x3 depthwise 'ch<12 path' written for the person-detection model): those "
+              "cost the row of the kernel they replaced (hardware/kernels.py FALLBACK)")
 TICKS_NOTE = ("ticks = CPU clock cycles (esp_cpu_get_ccount, test_app/main/main.c); ESP32-S3 at 240 MHz, "
               "64 KB data cache")
 
@@ -70,7 +75,10 @@ ROWS = [
      "input(8,8), filter(16x1x1x16), pad(0,0), stride(1,1)", "External", 312754, 39022,
      "conv_1x1", "esp_nn_conv_s8_esp32s3 -> esp_nn_conv_s8_mult8_1x1_esp32s3 (1x1, pad 0, in_c % 8 == 0)"),
     ("convolution", "conv", conv_shape(10, 10, 3, 64, 3, 3), CONV3X3_INFO, "External", 2193289, 394842,
-     "conv", "esp_nn_conv_s8_esp32s3 -> esp_nn_conv_s8_im2col_s3 (k_w x in_c < 16 <= k_h x k_w x in_c)"),
+     "conv", "esp_nn_conv_s8_esp32s3 -> esp_nn_conv_s8_filter_aligned_input_padded_esp32s3 (filter rows padded "
+     "to 16 bytes); today's code takes esp_nn_conv_s8_im2col_s3 for this shape (k_w x in_c < 16 <= k_h x k_w x "
+     "in_c), a path the table most likely predates (see the library source); the row serves both (conv_im2col falls "
+     "back to it)"),
     ("depthwise conv", "depthwise", depthwise_shape(18, 18, 16, 3, 3),
      "input(18,18), pad(0,0), stride(1,1), filter: 1x3x3x16", "External", 1159831, 184176,
      "depthwise_3x3", "esp_nn_depthwise_conv_s8_esp32s3 -> esp_nn_depthwise_conv_s8_mult1_3x3_padded_esp32s3 "
