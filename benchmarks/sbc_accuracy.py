@@ -111,8 +111,9 @@ def table(title: str, rows: list[dict], predictions: list[float]) -> list[float]
         print(f"{a['board']:<12}{a['model']:<20}{a['dtype']:<6}{'arm64' if a['arm64'] else 'armv7':<7}"
               f"{a['latency_s'] * 1e3:>9.1f}ms{p * 1e3:>9.1f}ms{ratios[-1]:>8.2f}")
     logs = np.log(ratios)
+    worst = math.exp(logs[np.argmax(np.abs(logs))])
     print(f"published / model: geometric mean x{math.exp(logs.mean()):.3f}, median |log error| "
-          f"{100 * (math.exp(np.median(np.abs(logs))) - 1):.0f} %, worst x{math.exp(logs[np.argmax(np.abs(logs))]):.2f}")
+          f"{100 * (math.exp(np.median(np.abs(logs))) - 1):.0f} %, worst x{worst:.2f}")
     return ratios
 
 
@@ -143,9 +144,15 @@ def write(x: np.ndarray, band: tuple, n_lobo: int, n_lomo: int) -> None:
     for i, (cls, dtype) in enumerate((("conv", "fp32"), ("depthwise", "fp32"), ("conv", "int8"),
                                       ("depthwise", "int8"))):
         lines.append(f"{cls}_cycles_per_mac_{dtype} = {toml_value({'value': round(float(x[i]), 4), 'derived': how})}")
-    lines.append(f"element_cycles = {toml_value({'value': round(float(x[4]), 4), 'derived': how + ': cycles per element of element-wise, activation, pooling and padding layers at the peak rate'})}")
-    lines.append(f"layer_overhead_cycles = {toml_value({'value': round(float(x[5]), 1), 'derived': how + ': serial per-operator cost (dispatch, thread-pool barrier)'})}")
-    lines.append(f"parallel_fraction = {toml_value({'value': round(float(x[6]), 4), 'derived': 'not fitted: XNNPACK splits each operator over the threads (pthreadpool) while DRAM traffic beyond the shared L2 (tens of MB per MobileNet at a few GB/s) and operator set-up stay serial, about a fifth of the one-thread time (order of magnitude); the anchors cannot identify it (no board has a 1-thread and an N-thread figure; a free fit runs it to 1.0, benchmarks/sbc_accuracy.py)'})}")
+    element_how = how + ": cycles per element of element-wise, activation, pooling and padding layers at the peak rate"
+    lines.append(f"element_cycles = {toml_value({'value': round(float(x[4]), 4), 'derived': element_how})}")
+    overhead_how = how + ": serial per-operator cost (dispatch, thread-pool barrier)"
+    lines.append(f"layer_overhead_cycles = {toml_value({'value': round(float(x[5]), 1), 'derived': overhead_how})}")
+    p_how = ("not fitted: XNNPACK splits each operator over the threads (pthreadpool) while DRAM traffic beyond the "
+             "shared L2 (tens of MB per MobileNet at a few GB/s) and operator set-up stay serial, about a fifth of the "
+             "one-thread time (order of magnitude); the anchors cannot identify it (no board has a 1-thread and an "
+             "N-thread figure; a free fit runs it to 1.0, benchmarks/sbc_accuracy.py)")
+    lines.append(f"parallel_fraction = {toml_value({'value': round(float(x[6]), 4), 'derived': p_how})}")
     note = (f"80 % interval of published/model over {n_lobo} leave-one-board-out and {n_lomo} leave-one-model-out "
             f"predictions (benchmarks/sbc_accuracy.py)")
     lines.append(f"band_latency_low = {toml_value({'value': round(band[0], 3), 'derived': note})}")

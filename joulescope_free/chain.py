@@ -241,8 +241,9 @@ def _board_inference(analysis, part, rt, board, threads, clock_hz, supply_v, cal
         import numpy as np
 
         latency = b.layer_latency_s * latency_scale
-        layers = _layer_table(analysis, {"cycles": b.layer_cycles * latency_scale, "memory_cycles": np.zeros(len(latency)),
-                                         "latency_s": latency, "energy_j": latency * current * supply_v})
+        layers = _layer_table(analysis, {"cycles": b.layer_cycles * latency_scale,
+                                         "memory_cycles": np.zeros(len(latency)), "latency_s": latency,
+                                         "energy_j": latency * current * supply_v})
     return cost, layers, latency_s * clock_hz, b
 
 

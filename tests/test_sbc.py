@@ -22,7 +22,8 @@ BOARDS = data_dir("power_models") / "boards"
 def board_file(board_id: str) -> dict:
     with (BOARDS / f"{board_id}.toml").open("rb") as fh:
         raw = tomllib.load(fh)
-    return {k: v["value"] for table in (raw, raw["power"]) for k, v in table.items() if isinstance(v, dict) and "value" in v}
+    return {k: v["value"] for table in (raw, raw["power"]) for k, v in table.items()
+            if isinstance(v, dict) and "value" in v}
 
 
 def fit_file() -> dict:
