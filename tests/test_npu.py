@@ -304,6 +304,17 @@ def test_cli_bad_accelerator_values_are_one_clear_line(capsys, argv, message):
     assert code == 2 and message in err and "Traceback" not in err and not out
 
 
+def test_the_vectorised_sweep_equals_the_chain_with_and_without_the_npu(tmp_path):
+    part = str(toy_part(tmp_path))
+    kw = dict(mcu=[part, "stm32u575"], accelerator=["npu", "none"], duty=["1/min", "10/s"], battery="cr2032")
+    fast, slow = jf.sweep(KWS, **kw), jf.sweep(KWS, vectorised=False, **kw)
+    # an error row keeps the accelerator it was asked for, as it keeps the clock and supply
+    assert list(fast["accelerator"]) == list(slow["accelerator"]) == (["npu"] * 2 + ["none"] * 2) * 2
+    assert fast["error"].iloc[4].startswith("stm32u575 has no NPU")
+    for col in ("latency_s", "energy_per_inference_j", "average_current_a", "battery_life_days"):
+        assert np.allclose(fast[col].astype(float), slow[col].astype(float), equal_nan=True), col
+
+
 def test_cli_sweep_takes_the_accelerator_as_a_dimension(tmp_path, capsys):
     part = str(toy_part(tmp_path))
     table = tmp_path / "sweep.csv"
