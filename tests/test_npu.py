@@ -279,6 +279,10 @@ def test_max78000_takes_no_depthwise_and_no_stride_two(tmp_path):
     first = e.layers.iloc[0]  # KWS's first convolution: 10x4 kernel, stride 2 -> host
     assert first["op"] == "CONV_2D" and first["runs_on"] == "cpu"
     assert any("stride 2" in w or "kernel 10x4" in w for w in e.warnings)
+    # most of the time is on the host: the band is the host's, not the NPU's
+    assert e.summary["npu_time_share"] < 0.5
+    cpu = jf.estimate(KWS, mcu="max78000", accelerator="none").summary
+    assert e.summary["estimate_basis"] == cpu["estimate_basis"] != "measured"
 
 
 # --------------------------------------------------------------------------------------------- CLI
