@@ -11,6 +11,7 @@ import pandas as pd
 from . import chain
 from .errors import UserError
 from .failures import TargetFailure, estimate_or_failure
+from .units import WARNING_SEPARATOR
 from .usage.lifetime import _nansum
 
 __all__ = ["compare", "report", "estimates", "life_curve", "COMPARE_COLUMNS"]
@@ -71,9 +72,6 @@ def _sort_key(s):
 
     return (-num("battery_life_days", -math.inf), num("average_current_a", math.inf),
             num("energy_per_inference_j", math.inf))
-
-
-WARNING_SEPARATOR = " | "
 
 
 def compare_frame(results: list) -> pd.DataFrame:

@@ -144,3 +144,7 @@ def days_band_text(days: float, low: float | None, high: float | None, digits: i
     if days is not None and float(days) < 2:  # both ends in the value's unit
         return f"{text} ({plain_number(low * 24, 3)} to {plain_number(high * 24, 3)} hours)"
     return f"{text} ({plain_number(low, digits)} to {plain_number(high, digits)} days)"
+
+
+#: how the warnings of one estimate are joined in a table cell (the ``warnings`` column of compare and sweep)
+WARNING_SEPARATOR = " | "

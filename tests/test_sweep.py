@@ -9,6 +9,7 @@ import math
 import random
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -190,5 +191,6 @@ def test_many_models_are_swept_in_parallel_processes_with_the_same_rows(tmp_path
     serial = sweep_mod.sweep_models([folder], jobs=1, **kwargs)
     pd.testing.assert_frame_equal(parallel, serial)
     assert parallel["model"].tolist() == [f"m{i}.tflite" for i in range(9) for _ in range(4)]
-    assert parallel.loc[parallel["model"] == "m1.tflite", "energy_per_inference_j"].tolist() == \
-        jf.sweep(KWS, **kwargs)["energy_per_inference_j"].tolist()
+    np.testing.assert_array_equal(  # NaN on the rows a CR2032 cannot power (the esp32s3) compare equal here
+        parallel.loc[parallel["model"] == "m1.tflite", "energy_per_inference_j"].to_numpy(dtype=float),
+        jf.sweep(KWS, **kwargs)["energy_per_inference_j"].to_numpy(dtype=float))

@@ -132,7 +132,7 @@ def test_fixed_clock_at_its_own_clock_is_fine():
 
 
 def test_profile_written_for_another_part_says_which_is_used():
-    r = jf.estimate(KWS, mcu="esp32s3", profile="vibration-anomaly", regulator="ldo")  # the profile names nrf52840
+    r = jf.estimate(KWS, mcu="esp32s3", profile="vibration-anomaly", regulator="tps63900")  # the profile names nrf52840
     assert any("written for nrf52840; this estimate uses --mcu esp32s3" in w for w in r.warnings)
     same = jf.estimate(KWS, mcu="nrf52840", profile="vibration-anomaly")
     assert not any("written for" in w for w in same.warnings)

@@ -58,7 +58,7 @@ def _notes(row) -> str:
 
 
 def _warnings(row) -> list:
-    from ..review import WARNING_SEPARATOR
+    from ..units import WARNING_SEPARATOR
 
     text = row.get("warnings")
     return [] if _missing(text) or not text else str(text).split(WARNING_SEPARATOR)

@@ -128,6 +128,39 @@ def life_text(days: float) -> str:
     return text
 
 
+def battery_line(s, battery, days) -> str:
+    """'battery life ... on PACK [through REGULATOR] (default ...), limited by ...': the pack and the regulator
+    between it and the part, said when they are the defaults."""
+    name = battery.get("name", _get(s, "battery_id")) if isinstance(battery, dict) else _get(s, "battery_id")
+    reg = (battery.get("regulator") or {}) if isinstance(battery, dict) else {}
+    through = f" through a {reg.get('name', reg.get('id'))}" if reg.get("kind", "none") != "none" else ""
+    default = ""
+    if _get(s, "battery_default"):
+        default = (" (default battery" + (", with the regulator the part needs" if through else "")
+                   + "; --battery ID to change, --battery none for none)")
+    return (f"battery life {life_text(days)} on {name}{through}{default}, limited by "
+            f"{_get(s, 'battery_life_limited_by')}")
+
+
+def capacity_line(battery: dict) -> str:
+    """Which capacity the life uses: rated, at this load (the derating curve), after current peaks, above the
+    voltage the part needs; the self-discharge and the regulator."""
+    rated, derated = battery.get("capacity_mah") or 0.0, battery.get("derated_capacity_mah")
+    parts = [f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {rated:,.0f} mAh rated"]
+    if derated is not None and not battery.get("ideal"):
+        parts.append(f"{derated:,.0f} mAh at the {si_format(battery.get('average_current_a'), 'A')} average load")
+    pulse = battery.get("pulse_factor")
+    if pulse is not None and pulse < 1.0:
+        parts.append(f"x {pulse:.2f} for {si_format(battery.get('peak_current_a'), 'A')} peaks")
+    fraction = battery.get("voltage_fraction")
+    above = f"above {battery.get('effective_cutoff_v', 0):.3g} V"
+    parts.append(f"{100 * fraction:.0f} % of it {above}" if fraction is not None and fraction < 1.0 else above)
+    pct = battery.get("self_discharge_pct_per_year")
+    sd = f"self-discharge {si_format(battery.get('self_discharge_current_a'), 'A')}" + \
+        (f" ({pct:g} %/year)" if pct else "")
+    return f"{', '.join(parts)}; {sd}; regulator {(battery.get('regulator') or {}).get('id', 'none')}"
+
+
 def sleep_strategy_line(s) -> str:
     """Both sleep strategies' average currents and the rate where they cross, or '' when only one applies."""
     keep, cold = _get(s, "retain_average_current_a"), _get(s, "cold_start_average_current_a")
@@ -187,16 +220,9 @@ def render_duty(duty_result, console=None, assumptions: bool = False) -> None:
     days = _get(s, "battery_life_days")
     battery = getattr(duty_result, "battery", None)
     if days is not None:
-        name = battery.get("name", _get(s, "battery_id")) if isinstance(battery, dict) else _get(s, "battery_id")
-        default = " (default battery; --battery ID to change, --battery none for none)" \
-            if _get(s, "battery_default") else ""
-        console.print(f"[bold]battery life {life_text(days)}[/bold] on {name}{default}, limited by "
-                      f"{_get(s, 'battery_life_limited_by')}")
+        console.print(battery_line(s, battery, days), highlight=False)
         if isinstance(battery, dict):
-            console.print(f"usable {battery.get('usable_capacity_mah', 0):,.0f} of {battery.get('capacity_mah', 0):,.0f}"
-                          f" mAh above {battery.get('effective_cutoff_v', 0):.3g} V; self-discharge "
-                          f"{si_format(battery.get('self_discharge_current_a'), 'A')}; regulator "
-                          f"{(battery.get('regulator') or {}).get('id', 'none')}")
+            console.print(capacity_line(battery), highlight=False)
     drivers = list(getattr(duty_result, "drivers", []) or [])
     if drivers:
         console.print("what moves the answer most:")

@@ -21,6 +21,7 @@ given inline with only capacity and voltage is ideal: none of the above applies.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -68,6 +69,7 @@ class Battery:
     notes: str = ""
     path: str = ""
     regulator: str = ""                     # the converter built into the pack (a power bank's boost to 5 V), if any
+    warnings: tuple = ()                    # what is unusual about the battery as given (an inline one)
 
     @property
     def cell_nominal_v(self) -> float:
@@ -134,6 +136,18 @@ class Battery:
         if not self.self_discharge_pct_per_year:
             return 0.0
         return self.capacity_mah * MAH_TO_C * self.self_discharge_pct_per_year / 100.0 / SECONDS_PER_YEAR
+
+    def time_to_empty_s(self, usable_c, load_a):
+        """Seconds until the usable charge ``usable_c`` [C] is gone under the load ``load_a`` [A] plus the
+        self-discharge drain (:meth:`self_discharge_current_a`, a share of the rated charge a year, as the figures
+        are published: '85 % left after 4 years' is 3.75 % a year). ``usable_c``/``load_a`` may be arrays (a
+        sweep); inf where nothing drains, 0 where nothing is usable."""
+        q = np.asarray(usable_c, dtype=float)
+        drain = np.asarray(load_a, dtype=float) + self.self_discharge_current_a()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(drain > 0, q / np.where(drain > 0, drain, 1.0), math.inf)
+        t = np.where(q <= 0, 0.0, t)
+        return float(t) if not np.ndim(t) else t
 
     def to_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "chemistry": self.chemistry, "cells": self.cells,
@@ -210,6 +224,45 @@ def _from_table(t: dict, path: Path, ident: str) -> Battery:
         path=str(path), regulator=str(t.get("regulator", "")))
 
 
+#: a battery given inline is refused beyond these (no cell of any chemistry or size is near them) and warned
+#: about beyond the WARN ones (larger than the cells people power a sensor from). Derived bounds, not figures:
+#: the largest single cells made are prismatic Li-ion/LFP cells of a few hundred Ah (about 1 kWh); the catalog's
+#: largest primary cell is a D-size Li-SOCl2 bobbin of 19 Ah (profiles/batteries/er34615.toml)
+INLINE_MAX_CELL_MAH = 1_000_000       # 1,000 Ah in one cell: none exists
+INLINE_MAX_CELL_WH = 5_000.0          # 5 kWh in one cell: none exists
+INLINE_WARN_CELL_MAH = 40_000         # above a D-size primary cell (19 Ah) twice over
+INLINE_MAX_CELL_V = 4.4               # highest nominal voltage of a single cell (Li-ion high-voltage ~3.85 V)
+INLINE_MIN_CELL_V = 0.9               # lowest (NiCd/NiMH 1.2 V, silver-oxide 1.55 V, zinc-air 1.4 V)
+
+
+def _inline_checks(cap: float, nominal: float, cutoff: float, full: float | None, cells: int, sd) -> list:
+    """Refuse an inline battery that cannot exist (one line naming the figure and what would); return the
+    warnings for one that is merely unusual."""
+    warnings = []
+    if cutoff >= nominal:
+        raise UserError(f"inline battery: cutoff_v {cutoff:g} V is not below nominal_v {nominal:g} V (a cell ends "
+                        "its discharge below its nominal voltage, e.g. nominal_v = 3.0, cutoff_v = 2.0)")
+    if full is not None and full * cells < nominal:
+        raise UserError(f"inline battery: max_v {full * cells:g} V is below nominal_v {nominal:g} V (a fresh or "
+                        "charged cell is at or above its nominal voltage)")
+    cell_wh = cap / 1000.0 * nominal / cells
+    if cap > INLINE_MAX_CELL_MAH or cell_wh > INLINE_MAX_CELL_WH:
+        raise UserError(f"inline battery: capacity_mah {cap:,.0f} ({cell_wh:,.0f} Wh a cell) is beyond any cell made "
+                        f"(at most about {INLINE_MAX_CELL_MAH / 1000:,.0f} Ah); give the capacity of one cell in mAh, "
+                        "e.g. capacity_mah = 2500")
+    if sd is not None and sd >= 100:
+        raise UserError(f"inline battery: self_discharge_pct_per_year {sd:g} would empty the cell within a year of "
+                        "storage; give the percentage lost in a year, e.g. 2")
+    if cap > INLINE_WARN_CELL_MAH:
+        warnings.append(f"inline battery of {cap:,.0f} mAh: larger than any primary cell (a D-size Li-SOCl2 holds "
+                        "19,000 mAh); check the figure is mAh of one cell, or give cells in series")
+    cell_v = nominal / cells
+    if not INLINE_MIN_CELL_V <= cell_v <= INLINE_MAX_CELL_V:
+        warnings.append(f"inline battery: {cell_v:.3g} V a cell is outside the {INLINE_MIN_CELL_V:g}-"
+                        f"{INLINE_MAX_CELL_V:g} V of real cells; give `cells` for a pack in series")
+    return warnings
+
+
 def _inline(spec: dict) -> Battery:
     check_keys(spec, _INLINE_KEYS, "inline battery")
     for key in ("capacity_mah", "nominal_v"):
@@ -222,6 +275,7 @@ def _inline(spec: dict) -> Battery:
         if "self_discharge_pct_per_year" in spec else None
     cutoff = number(spec.get("cutoff_v", 0.0), "battery.cutoff_v")
     full = number(spec["max_v"], "battery.max_v", strict=True) / cells if "max_v" in spec else None
+    warnings = _inline_checks(cap, nominal, cutoff, full, cells, sd)
     return Battery(
         id=str(spec.get("id", "inline")), name=str(spec.get("name", f"inline {cap:g} mAh {nominal:g} V")),
         chemistry=str(spec.get("chemistry", "ideal")), cells=cells, nominal_v=nominal, cutoff_v=cutoff,
@@ -229,7 +283,7 @@ def _inline(spec: dict) -> Battery:
         max_pulse_a=number(spec["max_pulse_a"], "battery.max_pulse_a") if "max_pulse_a" in spec else None,
         shelf_life_years=number(spec["shelf_life_years"], "battery.shelf_life_years", strict=True)
         if "shelf_life_years" in spec else None,
-        ideal=True, notes=str(spec.get("notes", "")), cell_full_v=full,
+        ideal=True, notes=str(spec.get("notes", "")), cell_full_v=full, warnings=tuple(warnings),
         assumptions=("battery given inline: ideal (no derating, no discharge curve"
                      + ("" if sd else ", no self-discharge") + ")",))
 

@@ -276,8 +276,7 @@ def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, batter
     b = battery.capacity_breakdown(avg_a, peak_a, None if battery.ideal else min_v)
     usable_c = b["usable_mah"] * MAH_TO_C
     sd_a = battery.self_discharge_current_a()
-    drain = avg_a + sd_a
-    life_s = usable_c / drain if drain > 0 else math.inf
+    life_s = battery.time_to_empty_s(usable_c, avg_a)  # the load and self-discharge (battery.py)
     limited = "capacity"
     if usable_c <= 0:
         limited, life_s = "cutoff", 0.0
@@ -505,8 +504,13 @@ def _battery_drivers(bat: Battery, life: dict, avg_a: float) -> list[str]:
 
 
 def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: float, supply_v: float) -> list[str]:
-    out = []
+    out = list(bat.warnings)  # what is unusual about the battery as given
     peak = life["peak_battery_a"]
+    fraction = life.get("voltage_fraction", 1.0)
+    if 0 < fraction < 0.5:
+        out.append(f"only {100 * fraction:.0f} % of the {bat.id} charge is delivered above the "
+                   f"{life['min_battery_v']:.3g} V the part needs: add a buck-boost regulator (--regulator tps63900) "
+                   "or use a pack that stays above it")
     if bat.max_pulse_a and peak and peak > bat.max_pulse_a:
         out.append(f"peak current {si_format(peak, 'A')} exceeds the {bat.id} rated pulse "
                    f"{si_format(bat.max_pulse_a, 'A')}: expect brown-outs and lost capacity (add a buffer capacitor)")
