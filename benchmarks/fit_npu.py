@@ -3,10 +3,9 @@
     python benchmarks/fit_npu.py            # print: part, anchor, its latency, the estimate at the fitted efficiency
     python benchmarks/fit_npu.py --write    # also write the efficiencies into power_models/mcus/<part>.toml
 
-The throughput model (joulescope_free/hardware/npu.py) costs an NPU layer as work / efficiency + a per-layer overhead,
-so one estimate at any efficiency e0 gives the exact efficiency that meets the anchor T:
-
-    work = (npu_time_s x f_npu - n_npu x overhead) x e0,   efficiency = work / ((T - host_time_s) x f_npu - n_npu x overhead)
+The throughput model (joulescope_free/hardware/npu.py) costs an NPU layer as max(work / efficiency, weight streaming)
++ a per-layer overhead: the estimated latency falls monotonically as the efficiency rises, so the efficiency that
+meets the anchor latency is found by bisection (each step the chain itself on a copy of the part's file).
 
 Anchors (power_models/reference/npu_anchors.csv, one per NPU): the MLPerf Tiny DS-CNN KWS model for the MCX N947,
 nRF54LM20B, GAP9, EFR32MG24 and NDP120 (tests/data/mlperf_tiny/kws_ds_cnn_int8.tflite, run at the anchor's clock);
@@ -18,6 +17,7 @@ sister NPU (MCX N947, MAX78002).
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import tempfile
@@ -62,19 +62,37 @@ def mobilenet_v1_025_224(folder: Path) -> Path:
     return path
 
 
+def _estimate_at(part_id: str, eff: float, path: Path, clock_mhz, folder: Path, n=[0]) -> dict:
+    """The part at efficiency ``eff`` (a copy of its file in ``folder``; each copy a new name: files are cached)."""
+    n[0] += 1
+    text = (MCUS / f"{part_id}.toml").read_text(encoding="utf-8")
+    text = re.sub(r"^efficiency = \{ value = [^,]+,", f"efficiency = {{ value = {eff!r},", text, flags=re.M)
+    copy = folder / f"{part_id}-{n[0]}.toml"
+    copy.write_text(text, encoding="utf-8")
+    return jf.estimate(path, mcu=str(copy), clock_mhz=clock_mhz).summary
+
+
 def fit_one(part_id: str, model, anchor_s: float, clock_mhz, folder: Path) -> tuple:
-    """(efficiency, predicted latency at it [s])."""
+    """(efficiency, predicted latency at it [s]). Latency falls as the efficiency rises (a layer bound by its
+    weights' streaming stops falling): bisection on log(efficiency)."""
     part = load_mcu(part_id)
     npu = npu_model.npu_of(part)
     if isinstance(model, tuple):  # a MAC count only: MACs / (peak x clock x time)
         eff = model[1] / (npu.macs_per_cycle * npu.clock_hz * anchor_s)
         return eff, model[1] / (npu.macs_per_cycle * eff * npu.clock_hz)
     path = KWS if model == "kws" else mobilenet_v1_025_224(folder)
-    s = jf.estimate(path, mcu=part_id, clock_mhz=clock_mhz).summary
-    f, ovh, n = s["npu_clock_hz"], npu.layer_overhead_cycles, s["npu_layers"]
-    work = (s["npu_time_s"] * f - n * ovh) * npu.efficiency
-    eff = work / ((anchor_s - s["host_time_s"]) * f - n * ovh)
-    return eff, s["host_time_s"] + (work / eff + n * ovh) / f
+    lo, hi = math.log(1e-4), math.log(1e4)
+    if _estimate_at(part_id, math.exp(hi), path, clock_mhz, folder)["latency_s"] > anchor_s:
+        raise SystemExit(f"{part_id}: even at efficiency 1e4 the estimate is slower than the anchor (host or weight "
+                         f"streaming bound)")
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if _estimate_at(part_id, math.exp(mid), path, clock_mhz, folder)["latency_s"] > anchor_s:
+            lo = mid
+        else:
+            hi = mid
+    eff = math.exp((lo + hi) / 2)
+    return eff, _estimate_at(part_id, eff, path, clock_mhz, folder)["latency_s"]
 
 
 def write_efficiency(part_id: str, value: float) -> None:

@@ -107,6 +107,16 @@ def test_the_throughput_model_by_hand_on_a_toy_npu(tmp_path):
     assert s["estimate_basis"] == "extrapolated"  # a toy efficiency, not fitted to a measurement
 
 
+def test_weights_streamed_from_external_memory_bound_a_layer(tmp_path):
+    # 0.01 weight bytes per NPU cycle: conv 0 has 2816 weight bytes (64 x 10 x 4 + 64 x 4 bias) -> 281600 cycles,
+    # above its 10000 cycles of MACs; the depthwise layers 832 B -> 83200 (MACs: 9000); FC 816 B -> 81600 (64)
+    e = jf.estimate(KWS, mcu=str(toy_part(tmp_path, extra='weight_bytes_per_cycle = { value = 0.01, derived = "toy" }')),
+                    supply_v=3.0)
+    cycles = list(e.layers["npu_cycles"])
+    assert cycles[0] == pytest.approx(281600 + 100) and cycles[1] == pytest.approx(83200 + 100)
+    assert cycles[11] == pytest.approx(81600 + 100) and cycles[9] == pytest.approx(8000 / 4 + 100)  # pool: no weights
+
+
 def test_an_operator_the_npu_lacks_is_costed_on_the_host(tmp_path):
     part = str(toy_part(tmp_path, ops=["CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"]))
     npu = jf.estimate(KWS, mcu=part, supply_v=3.0)

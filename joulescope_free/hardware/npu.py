@@ -9,7 +9,9 @@ Two ways to cost the NPU's layers:
 * ``kind = "throughput"`` (Neural-ART, eIQ Neutron, Axon, the MAX7800x CNN engine, NE16, MVP, Syntiant Core 2: no
   open compiler): per layer on the NPU::
 
-      MAC layers:   cycles = padded MACs / (macs_per_cycle x utilisation[class] x efficiency) + layer_overhead_cycles
+      MAC layers:   cycles = max(padded MACs / (macs_per_cycle x utilisation[class] x efficiency),
+                             weight bytes / weight_bytes_per_cycle where weights stream from external memory)
+                    + layer_overhead_cycles
       other layers: cycles = elements / (elements_per_cycle x efficiency) + layer_overhead_cycles
       data layers (reshape, ...): layer_overhead_cycles only
 
@@ -71,6 +73,7 @@ class Npu:
     system_config: str = ""           # Vela system configuration (power_models/npu/ethos-u-systems.toml)
     memory_mode: str = "Shared_Sram"
     max_stride: int = 0               # convolutions with a larger stride stay on the host (0: no limit)
+    weight_bytes_per_cycle: float = 0.0  # weights streamed from external memory per NPU cycle (0: not a bound)
     kernel_sizes: tuple = ()          # convolution kernels it takes, as "3x3" (empty: any)
     basis: str = "extrapolated"       # vela | measured (efficiency fitted to this NPU's anchor) | extrapolated
     anchor: str = ""                  # the published measurement the efficiency was fitted to
@@ -90,7 +93,7 @@ _FIGURES = {  # key -> (type, required)
     "clock_hz": (float, True), "active_current_a": (float, True), "host_wait_current_a": (float, True),
     "reference_supply_v": (float, True), "macs_per_cycle": (float, False), "efficiency": (float, False),
     "elements_per_cycle": (float, False), "layer_overhead_cycles": (float, False), "channel_lanes": (int, False),
-    "weight_memory_bytes": (int, False), "max_stride": (int, False),
+    "weight_memory_bytes": (int, False), "max_stride": (int, False), "weight_bytes_per_cycle": (float, False),
 }
 _PLAIN = {"name": str, "kind": str, "runtime": str, "clock_follows_core": bool, "ops": list, "dtypes": list,
           "accelerator_config": str, "system_config": str, "memory_mode": str, "anchor": str, "notes": str,
@@ -277,6 +280,8 @@ def throughput_layers(npu: Npu, records: list, clock_hz: float) -> tuple:
             pad = (np.ceil(chans / lanes) * lanes / chans) if chans > 0 else 1.0
             util = npu.utilisation.get(kind, npu.utilisation.get("conv", 1.0))
             work = macs * pad / (npu.macs_per_cycle * util * npu.efficiency)
+            if npu.weight_bytes_per_cycle:  # weights streamed from external memory: the slower of the two bounds
+                work = max(work, float(r.get("weights_bytes") or 0) / npu.weight_bytes_per_cycle)
         elif kind in DATA_CLASSES:
             work = 0.0
         else:
