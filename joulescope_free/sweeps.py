@@ -3,8 +3,9 @@
 * :func:`sweep` (``jf.sweep``): one row per combination, in the order of ``itertools.product(models, mcu, runtime,
   clock_mhz, supply_v, duty, battery, profile)``. Rows are computed in blocks: for one model, part, runtime, clock,
   supply and battery the inference, its band and the sleep strategies are made once and every rate is evaluated at
-  once with numpy (:mod:`usage.duty_vector`); what a block cannot cover (profiles, continuous, an error to explain)
-  goes through the chain row by row. Every returned figure equals ``jf.estimate``'s for the same inputs.
+  once with numpy (:func:`usage.lifetime.duty_rates`, the code ``jf.estimate`` runs for one rate); what a block
+  cannot cover (profiles, continuous, an error to explain) goes through the chain row by row. Every returned
+  figure equals ``jf.estimate``'s for the same inputs.
 * :func:`find_models` expands files and folders (``*.tflite``, recursively, sorted) into model paths;
 * :class:`AnalysisCache` keeps each model's analysis on disk by the SHA-256 of the file, so a rerun reads no model
   twice (``~/.cache/joulescope_free/analysis``, or ``$JOULESCOPE_FREE_CACHE/analysis``);
@@ -29,7 +30,6 @@ from pathlib import Path
 from . import __version__
 from .chain import _analysis, _chain
 from .errors import UserError
-from .units import WARNING_SEPARATOR
 
 MODEL_SUFFIXES = (".tflite",)
 CACHE_ENV = "JOULESCOPE_FREE_CACHE"
@@ -44,11 +44,12 @@ SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "accelerator", "clock_
                  # what the estimate warns about (joined with " | "), the operators costed at zero cycles
                  "warnings", "unsupported_ops",
                  "error"]
+WARNING_SEPARATOR = " | "
 #: the columns that do not depend on the duty cycle (one ``_chain`` without a duty gives them)
 _INFERENCE_COLUMNS = ("latency_s", "energy_per_inference_j", "inference_power_w", "peak_ram_bytes", "fits_ram",
                       "fits_flash", "estimate_basis", "latency_low_s", "latency_high_s", "energy_low_j",
                       "energy_high_j")
-#: the duty columns a vectorised block fills (usage.duty_vector.duty_rates)
+#: the duty columns a vectorised block fills (usage.lifetime.duty_rates)
 _DUTY_COLUMNS = ("average_current_a", "battery_life_days", "battery_life_months", "battery_life_limited_by",
                  "sleep_mode", "average_current_low_a", "average_current_high_a", "battery_life_low_days",
                  "battery_life_high_days")
@@ -266,8 +267,7 @@ class _Blocks:
             return [None] * len(duties)
         import numpy as np
 
-        from .usage.duty_vector import duty_rates
-        from .usage.lifetime import too_fast
+        from .usage.lifetime import duty_rates, too_fast
 
         fixed, d, band_ends, retain, cold = block
         index = [i for i, r in enumerate(rates) if r is not None]
@@ -289,7 +289,7 @@ class _Blocks:
         """(columns fixed for the block, DutySetup, band ends or None), or None when the chain must do it all.
         Raises :class:`_TargetError` for an invalid target, the power source's UserError for an unusable battery."""
         from .chain import _resolve_target
-        from .usage.duty_vector import setup
+        from .usage.lifetime import duty_setup
         from .usage.supply import power_source
 
         tkey = (_key(part), _key(rt), _key(clk), _key(sv), acc)
@@ -320,8 +320,10 @@ class _Blocks:
             self.inference[ikey] = self._inference_part(analysis, part, rt, clk, supply, target, acc)
             self.analyses.append(analysis)
         fixed, cost, band, retain, cold = self.inference[ikey]
-        d = setup(cost, mcu, source.battery, source.regulator or _none_regulator(), supply, retain, cold)
-        if d is None:
+        try:  # duty_cycle's own set-up; what it refuses, the chain explains row by row
+            d = duty_setup(cost, mcu, source.battery, source.regulator or _none_regulator(), supply,
+                           retain_bytes=retain, cold_start=cold)
+        except UserError:
             return None
         battery_id = source.battery.id if source.battery is not None else None
         fixed = dict(fixed, battery=battery_id if bt is None else (bt if not isinstance(bt, dict) else "inline"))
@@ -348,8 +350,7 @@ def _duty_warnings(inference_warnings: str, d, row: dict, retain_bytes: int, col
     """The warnings ``duty_cycle`` gives for this row (the chosen strategy's, the battery's), after the inference's:
     the scalar functions themselves, once per row, so the text is the chain's."""
     from .chain import _dedupe
-    from .usage.duty_vector import _peak_load_a
-    from .usage.lifetime import _battery_warnings, _life
+    from .usage.lifetime import _battery_warnings, _life, _peak_load_a
 
     out = inference_warnings.split(WARNING_SEPARATOR) if inference_warnings else []
     s = next((s for s in d.options if s.mode is not None and s.mode.name == row.get("sleep_mode")), d.options[0])

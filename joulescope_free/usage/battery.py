@@ -94,17 +94,22 @@ class Battery:
 
     def capacity_breakdown(self, average_current_a: float, peak_current_a: float | None = None,
                            min_supply_v: float | None = None) -> dict:
-        """Every factor of the usable capacity at this load (currents in A, voltages in V, capacities in mAh)."""
+        """Every factor of the usable capacity at this load (currents in A, voltages in V, capacities in mAh).
+        ``average_current_a`` may be an array (a sweep's loads, one law for one estimate and a million rows):
+        ``derated_mah`` and ``usable_mah`` are then arrays, and the notes that quote the load are left out."""
         notes: list[str] = []
         mah = self.capacity_mah
+        one_load = not np.ndim(average_current_a)
         if self.derating:
             mah = interp_log(average_current_a, self.derating)
             peak_a, peak_mah = max(self.derating, key=lambda p: p[1])
-            if self.low_rate_loss_is_self_discharge and average_current_a < peak_a:
+            if self.low_rate_loss_is_self_discharge and not one_load:
+                mah = np.where(average_current_a < peak_a, peak_mah, mah)
+            elif self.low_rate_loss_is_self_discharge and average_current_a < peak_a:
                 mah = peak_mah
                 notes.append(f"below {peak_a * 1e3:g} mA the published capacity loss is self-discharge, modelled as a "
                              f"drain: capacity held at the curve's {peak_mah:g} mAh peak")
-            if abs(mah - self.capacity_mah) > 1e-9 * self.capacity_mah:
+            if one_load and abs(mah - self.capacity_mah) > 1e-9 * self.capacity_mah:
                 notes.append(f"capacity at {average_current_a * 1e3:.3g} mA average: {mah:.4g} mAh "
                              f"(rated {self.capacity_mah:g} mAh)")
         pulse = 1.0

@@ -227,17 +227,54 @@ def _profile_rows(profile: Profile | None, supply_v: float, run_current_a: float
     return rows
 
 
-def _nansum(values) -> float:
-    """Sum skipping NaN, the way ``pandas.Series.sum`` does it (numpy's pairwise sum), so results are unchanged."""
-    arr = np.array(values, dtype=float)
-    if arr.size == 0:
+def _row_sum(values):
+    """The rows' sum skipping NaN (as ``pandas.Series.sum``) for one rate (floats) or for many (arrays, summed
+    element by element), in the order numpy's pairwise sum adds a 1-D array: left to right below 8 rows, eight
+    interleaved partial sums above (``pairwise_sum`` in numpy's ``loops_utils.h.src``). So every rate of a sweep
+    gets the very figure an estimate at that rate gets, whatever the number of rows."""
+    if len(values) < 8:  # the usual case: a NaN row makes a NaN sum, so without one there is nothing to skip
+        total = _left_to_right(values)
+        if not np.any(total != total):
+            return total
+    terms = [np.where(v != v, 0.0, v) if np.ndim(v) else (0.0 if v != v else v) for v in values]
+    n = len(terms)
+    if n == 0:
         return 0.0
-    return float(np.add.reduce(np.where(arr != arr, 0.0, arr)))
+    if n < 8:
+        return _left_to_right(terms)
+    if n > 128:  # numpy's block size: halves, each a multiple of 8
+        half = n // 2
+        half -= half % 8
+        return _row_sum(terms[:half]) + _row_sum(terms[half:])
+    r = terms[:8]
+    i = 8
+    while i < n - n % 8:
+        r = [r[j] + terms[i + j] for j in range(8)]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for t in terms[i:]:
+        total = total + t
+    return total
 
 
-def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Regulator, run_current_a):
-    """Fill the rows for one rate (Hz, finite): sleep, always-on, factors, averages and shares, as plain dicts
-    (columns :data:`PHASE_COLUMNS`). Returns (rows, busy fraction, summed average current in A)."""
+def _left_to_right(terms):
+    total = terms[0] if terms else 0.0
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def _nansum(values) -> float:
+    """Sum skipping NaN, the way ``pandas.Series.sum`` does it (numpy's pairwise sum, see :func:`_row_sum`)."""
+    return float(_row_sum(np.array(values, dtype=float).tolist()))
+
+
+def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Regulator, run_current_a,
+              shares: bool = True):
+    """Fill the rows for one rate (Hz, finite) or for an array of rates: sleep, always-on, factors, averages and
+    shares, as plain dicts (columns :data:`PHASE_COLUMNS`; with an array of rates, each value that depends on the
+    rate is an array). Returns (rows, busy fraction, summed average current in A). ``shares=False`` leaves out
+    each row's share of the total (a sweep needs only the total)."""
     per_inf = sum(r["duration_s"] for r in base_rows if r["per_inference"])
     other = sum(r["rate_hz"] * r["duration_s"] for r in base_rows if r["kind"] == "profile" and not r["per_inference"])
     period = 1.0 / rate_hz
@@ -249,7 +286,8 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
         if r["kind"] == "always-on":
             r.update(rate_hz=rate_hz, duration_s=period, energy_j=r["current_a"] * period * supply_v)
         rows.append(r)
-    sleep_s = max(0.0, period * (1.0 - other) - per_inf)
+    sleep_s = period * (1.0 - other) - per_inf
+    sleep_s = np.maximum(sleep_s, 0.0) if np.ndim(sleep_s) else max(0.0, sleep_s)
     if sleep_current_a is not None:
         rows.append(_row("sleep", "sleep", rate_hz, sleep_s, sleep_current_a, sleep_current_a * sleep_s * supply_v,
                          False))
@@ -263,30 +301,159 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
         rows.append(_row("regulator", "regulator", rate_hz, period, iq, iq * period * battery_v, False,
                          f"{reg.id} quiescent current"))
         rows[-1].update(battery_factor=1.0, average_current_a=iq)
-    total = _nansum([r["average_current_a"] for r in rows])
-    for r in rows:
-        r["share"] = r["average_current_a"] / total if total > 0 else 0.0
+    total = _row_sum([r["average_current_a"] for r in rows])
+    if shares and np.ndim(total):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for r in rows:
+                r["share"] = np.where(total > 0, r["average_current_a"] / total, 0.0)
+    elif shares:
+        for r in rows:
+            r["share"] = r["average_current_a"] / total if total > 0 else 0.0
     return rows, per_inf * rate_hz + other, total
 
 
 def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, battery_v, mcu_min_v):
-    """Battery figures for one average battery current (A)."""
+    """Battery figures for one average battery current (A), or for an array of them (a sweep): ``life_s``,
+    ``uncapped_life_s``, ``limited_by`` (and the load-dependent capacity figures) are then arrays."""
     peak_a = reg.battery_current_a(peak_load_a, supply_v, battery_v) if peak_load_a else None
     min_v = reg.min_battery_v(supply_v, mcu_min_v)
     b = battery.capacity_breakdown(avg_a, peak_a, None if battery.ideal else min_v)
     usable_c = b["usable_mah"] * MAH_TO_C
     sd_a = battery.self_discharge_current_a()
-    life_s = battery.time_to_empty_s(usable_c, avg_a)  # the load and self-discharge (battery.py)
-    limited = "capacity"
-    if usable_c <= 0:
-        limited, life_s = "cutoff", 0.0
-    elif sd_a > avg_a:
-        limited = "self-discharge"
+    life_s = np.asarray(battery.time_to_empty_s(usable_c, avg_a))  # the load and self-discharge (battery.py)
+    limited = np.where(usable_c <= 0, "cutoff", np.where(sd_a > avg_a, "self-discharge", "capacity")).astype(object)
+    life_s = np.where(usable_c <= 0, 0.0, life_s)
     uncapped_s = life_s
-    if battery.shelf_life_years and life_s > battery.shelf_life_years * SECONDS_PER_YEAR:
-        life_s, limited = battery.shelf_life_years * SECONDS_PER_YEAR, "shelf life"
+    if battery.shelf_life_years:
+        capped = life_s > battery.shelf_life_years * SECONDS_PER_YEAR
+        life_s = np.where(capped, battery.shelf_life_years * SECONDS_PER_YEAR, life_s)
+        limited = np.where(capped, "shelf life", limited).astype(object)
+    if not np.ndim(life_s):  # one current: plain numbers
+        life_s, uncapped_s, limited = float(life_s), float(uncapped_s), str(limited)
     return {"life_s": life_s, "uncapped_life_s": uncapped_s, "limited_by": limited, "usable_c": usable_c, "self_discharge_a": sd_a,
             "peak_battery_a": peak_a, "min_battery_v": min_v, **b}
+
+
+@dataclass
+class DutySetup:
+    """What the duty stage needs that does not depend on the rate (:func:`duty_setup`), so one set-up serves one
+    rate (an estimate, :func:`duty_cycle`) or any number of them (a sweep, :func:`duty_rates`)."""
+
+    options: list                  # Strategy, the default first (see _strategies), each with its max_rate_hz
+    bat: Battery | None
+    reg: Regulator
+    supply_v: float                # MCU supply [V]
+    battery_v: float               # battery nominal [V] (the supply without a battery)
+    run_a: float                   # run current [A]
+    other: float                   # time share of the profile's own-rate phases
+    mcu_min_v: float
+    assumptions: list = field(default_factory=list)
+
+
+def duty_setup(inference, mcu, bat: Battery | None, reg: Regulator, supply_v, *, profile: Profile | None = None,
+               retain_bytes: int = 0, sleep_mode: str | None = None, cold_start: ColdStart | None = None,
+               continuous: bool = False) -> DutySetup:
+    """The sleep strategies around one inference (``latency_s`` [s], ``energy_j`` [J], optional ``run_current_a``
+    [A]) on ``mcu`` at ``supply_v`` [V], with what must survive sleep (``retain_bytes``), a profile's phases and
+    sleep current, a forced ``sleep_mode`` and the ``cold_start`` cost; a UserError names what is impossible."""
+    supply_v = float(supply_v)
+    if not supply_v > 0:
+        raise UserError(f"supply voltage must be positive, got {supply_v} V")
+    latency_s, energy_j = float(inference.latency_s), float(inference.energy_j)
+    if not latency_s > 0 or energy_j < 0:
+        raise UserError(f"inference latency must be > 0 and energy >= 0 (got {latency_s} s, {energy_j} J)")
+    run_a = float(getattr(inference, "run_current_a", None) or energy_j / (latency_s * supply_v))
+    battery_v = bat.nominal_v if bat is not None else supply_v
+    assumptions: list[str] = []
+    sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
+    profile_rows = _profile_rows(profile, supply_v, run_a)
+    other = sum(r["rate_hz"] * r["duration_s"] for r in profile_rows if r["kind"] == "profile" and not r["per_inference"])
+    if other >= 1.0:
+        raise UserError(f"the profile's own-rate phases alone take {100 * other:.0f} % of the time; lower their `every`")
+    inference_row = _row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
+                         "from the cycle and power models")
+    if not mcu.sleep_modes:
+        if sleep_a is None:
+            raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
+        assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
+        options = [Strategy("retain", None, False, [inference_row] + profile_rows, sleep_a)]
+    else:
+        options = _strategies(mcu, int(retain_bytes), sleep_mode, cold_start, sleep_a, inference_row, profile_rows,
+                              run_a, supply_v, continuous)
+    for s in options:
+        s.max_rate_hz = (1.0 - other) / sum(r["duration_s"] for r in s.rows if r["per_inference"])
+    return DutySetup(options, bat, reg, supply_v, battery_v, run_a, other, mcu.supply_min_v, assumptions)
+
+
+def _peak_load_a(rows, sleep_current_a=None) -> float:
+    """The highest phase current at the MCU supply [A] among ``rows`` (not the regulator's own row) and the sleep
+    current if given; NaN when none has one (phases given as energy only are no peak)."""
+    peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
+    if not _isnan(sleep_current_a):
+        peaks.append(sleep_current_a)
+    return float(max(peaks)) if peaks else math.nan
+
+
+def _choose(d: DutySetup, rate_hz):
+    """The strategy each rate [Hz] (a float or an array) sleeps with: the lowest average current among those that
+    keep up, the first on a tie; -1 where none keeps up. Returns (index, [(evaluated rows, average current [A],
+    inf where the strategy cannot keep up) per strategy])."""
+    rates = np.asarray(rate_hz, dtype=float)
+    best, chosen, out = np.full(rates.shape, np.inf), np.full(rates.shape, -1), []
+    for k, s in enumerate(d.options):
+        fits = rates <= s.max_rate_hz * (1 + 1e-12)
+        rows, _, avg = _evaluate(rate_hz, s.rows, s.sleep_current_a, d.supply_v, d.battery_v, d.reg, d.run_a,
+                                 shares=False)
+        better = fits & ((chosen < 0) | (avg < best))
+        best, chosen = np.where(better, avg, best), np.where(better, k, chosen)
+        masked = np.where(fits, avg, math.inf)
+        out.append((rows, masked if np.ndim(masked) else float(masked)))
+    return (chosen if np.ndim(chosen) else int(chosen)), out
+
+
+def duty_rates(d: DutySetup, rates, band_ends=None) -> dict:
+    """The duty figures of a sweep for each rate [Hz] of ``rates`` (finite), with :func:`duty_cycle`'s own code:
+    ``fits`` (False: no strategy keeps up, :func:`too_fast` explains), ``average_current_a``, ``sleep_mode``,
+    ``battery_life_days``/``_months``/``_limited_by`` and, with ``band_ends`` = ((latency_s, energy_j) low, high),
+    ``average_current_low_a``/``high_a`` and ``battery_life_low_days``/``high_days``. Arrays; NaN stands for None."""
+    rates = np.asarray(rates, dtype=float)
+    n = rates.shape[0]
+    chosen, per_option = _choose(d, rates)
+    out = {"fits": chosen >= 0, "sleep_mode": np.array([d.options[k].mode.name if k >= 0 and d.options[k].mode
+                                                        is not None else None for k in chosen.tolist()], dtype=object)}
+    keys = ["average_current_a", "battery_life_days", "battery_life_months", "average_current_low_a",
+            "average_current_high_a", "battery_life_low_days", "battery_life_high_days"]
+    out.update({k: np.full(n, np.nan) for k in keys})
+    out["battery_life_limited_by"] = np.full(n, None, dtype=object)
+    for k, s in enumerate(d.options):
+        mask = chosen == k
+        if not mask.any():
+            continue
+        rows, nominal_a = per_option[k]
+        out["average_current_a"][mask] = nominal_a[mask]
+        days = np.full(n, np.nan)
+        if d.bat is not None:
+            life = _life(d.bat, d.reg, nominal_a, _peak_load_a(rows), d.supply_v, d.battery_v, d.mcu_min_v)
+            days = life["life_s"] / SECONDS_PER_DAY
+            out["battery_life_days"][mask] = days[mask]
+            out["battery_life_months"][mask] = (days / DAYS_PER_MONTH)[mask]
+            out["battery_life_limited_by"][mask] = life["limited_by"][mask]
+        if band_ends is None:
+            continue
+        ends = [_rescaled(latency_s, energy_j, base=s.rows, rate_hz=rates, continuous=False, other=d.other,
+                          sleep_a=s.sleep_current_a, supply_v=d.supply_v, battery_v=d.battery_v, reg=d.reg,
+                          run_a=d.run_a, bat=d.bat, mcu_min_v=d.mcu_min_v) for latency_s, energy_j in band_ends]
+        for nominal, name in ((nominal_a, "average_current"), (days, "battery_life")):
+            key = "average_current_a" if name == "average_current" else "battery_life_days"
+            low, high = (np.asarray(e[key], dtype=float) for e in ends)
+            known = ~(np.isnan(nominal) | np.isnan(low) | np.isnan(high))
+            lo = np.minimum(np.minimum(nominal, low), high)
+            hi = np.maximum(np.maximum(nominal, low), high)
+            low_key, high_key = ((f"{name}_low_a", f"{name}_high_a") if name == "average_current" else
+                                 (f"{name}_low_days", f"{name}_high_days"))
+            out[low_key][mask] = np.where(known, lo, np.nan)[mask]
+            out[high_key][mask] = np.where(known, hi, np.nan)[mask]
+    return out
 
 
 def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regulator=None, supply_v,
@@ -320,53 +487,30 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     reg = load_regulator(regulator)
     if bat is not None:
         check_supply(bat, reg, mcu)  # a pack the part cannot run from is an error, not a warning and a life
-    supply_v = float(supply_v)
-    if not supply_v > 0:
-        raise UserError(f"supply voltage must be positive, got {supply_v} V")
-    latency_s, energy_j = float(inference.latency_s), float(inference.energy_j)
-    if not latency_s > 0 or energy_j < 0:
-        raise UserError(f"inference latency must be > 0 and energy >= 0 (got {latency_s} s, {energy_j} J)")
-    run_a = float(getattr(inference, "run_current_a", None) or energy_j / (latency_s * supply_v))
-    battery_v = bat.nominal_v if bat is not None else supply_v
-    assumptions: list[str] = []
-    warnings: list[str] = []
-
-    # ---- sleep strategy (see :func:`_strategies`), then the rows of the chosen one
+    # ---- the sleep strategies (:func:`duty_setup`), the one the rate uses (:func:`_choose`: the code a sweep runs
+    # for many rates at once), then the rows of the chosen one
     continuous = math.isinf(rate_hz)
     retain = int(retain_bytes if retain_bytes is not None else
                  (profile.retain_bytes if profile is not None and profile.retain_bytes is not None
                   else ram_needed_bytes or 0))
-    sleep_a = profile.sleep_current_a if profile is not None and profile.sleep_current_a is not None else None
-    profile_rows = _profile_rows(profile, supply_v, run_a)
-    other = sum(r["rate_hz"] * r["duration_s"] for r in profile_rows if r["kind"] == "profile" and not r["per_inference"])
-    if other >= 1.0:
-        raise UserError(f"the profile's own-rate phases alone take {100 * other:.0f} % of the time; lower their `every`")
-    inference_row = _row("inference", "inference", None, latency_s, energy_j / (latency_s * supply_v), energy_j, True,
-                         "from the cycle and power models")
-    if not mcu.sleep_modes:
-        if sleep_a is None:
-            raise UserError(f"MCU '{mcu.id}' has no sleep modes in its catalog; give a profile with [sleep] current_a")
-        assumptions.append("no sleep mode in the MCU catalog: wake-up time taken as 0")
-        options = [Strategy("retain", None, False, [inference_row] + profile_rows, sleep_a)]
-    else:
-        options = _strategies(mcu, retain, sleep_mode, cold_start, sleep_a, inference_row, profile_rows, run_a,
-                              supply_v, continuous)
+    d = duty_setup(inference, mcu, bat, reg, supply_v, profile=profile, retain_bytes=retain, sleep_mode=sleep_mode,
+                   cold_start=cold_start, continuous=continuous)
+    options, supply_v, battery_v, run_a, other = d.options, d.supply_v, d.battery_v, d.run_a, d.other
+    assumptions: list[str] = list(d.assumptions)
+    warnings: list[str] = []
     retain_note = (f"{retain / 1024:.3g} KiB must survive sleep" + (f" ({retain_source})" if retain_source else ""))
-    for s in options:
-        s.max_rate_hz = (1.0 - other) / sum(r["duration_s"] for r in s.rows if r["per_inference"])
     if continuous:
         chosen = options[0]
         chosen.rows = [r for r in chosen.rows if r["kind"] not in ("wake-up", "re-init")]
         chosen.max_rate_hz = rate_hz = (1.0 - other) / sum(r["duration_s"] for r in chosen.rows if r["per_inference"])
         assumptions.append(f"continuous: inferences back to back at {rate_hz:.4g}/s, no sleep, no wake-up")
     else:
-        fitting = [s for s in options if rate_hz <= s.max_rate_hz * (1 + 1e-12)]
-        if not fitting:
+        k, per_option = _choose(d, rate_hz)
+        if k < 0:
             raise too_fast(options, rate_hz)
-        for s in options:
-            s.average_current_a = (_evaluate(rate_hz, s.rows, s.sleep_current_a, supply_v, battery_v, reg, run_a)[2]
-                                   if s in fitting else math.inf)
-        chosen = min(fitting, key=lambda s: s.average_current_a)
+        for s, (_, average_a) in zip(options, per_option):
+            s.average_current_a = average_a
+        chosen = options[k]
     crossover = _crossover(options, supply_v, battery_v, reg, run_a) if len(options) == 2 and not continuous else None
     mode, sleep_a = chosen.mode, chosen.sleep_current_a
     max_rate = max(s.max_rate_hz for s in options)  # the fastest rate any strategy keeps up with
@@ -381,8 +525,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
     assumptions.append("sleep current taken as independent of the supply voltage")
     rows, busy, avg_a = _evaluate(rate_hz, base, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
     load_a = _nansum([0.0 if r["kind"] == "regulator" else r["energy_j"] * r["rate_hz"] for r in rows]) / supply_v
-    peaks = [r["current_a"] for r in rows if r["kind"] != "regulator" and not _isnan(r["current_a"])]
-    peak_load_a = float(max(peaks)) if peaks else math.nan
+    peak_load_a = _peak_load_a(rows)
     no_current = [r["name"] for r in rows if _isnan(r["current_a"])]
     if no_current:
         names = ", ".join(no_current)
@@ -446,21 +589,25 @@ def _rescaled(latency_s, energy_j, *, base, rate_hz, continuous, other, sleep_a,
               bat, mcu_min_v) -> dict:
     """The duty cycle around another inference (``latency_s`` [s], ``energy_j`` [J]) with the same sleep strategy
     and rate (the error band's ends): ``average_current_a`` [A] and ``battery_life_days``; None for a figure that
-    does not exist (no battery, or an inference too slow for the rate). One evaluation, no tables or notes."""
+    does not exist (no battery, or an inference too slow for the rate). One evaluation, no tables or notes.
+    ``rate_hz`` may be an array of rates (a sweep's band ends): arrays, NaN where a figure does not exist."""
     current_a = energy_j / (latency_s * supply_v)
     rows = [dict(r, duration_s=latency_s, energy_j=energy_j, current_a=current_a) if r["kind"] == "inference" else r
             for r in base]
     per_inf = sum(r["duration_s"] for r in rows if r["per_inference"])
     if continuous:
         rate_hz = (1.0 - other) / per_inf
-    elif rate_hz * per_inf + other > 1.0 + 1e-12:
-        return {"average_current_a": None, "battery_life_days": None}
-    rows, _, avg_a = _evaluate(rate_hz, rows, None if continuous else sleep_a, supply_v, battery_v, reg, run_a)
-    days = None
+    keeps_up = ~(np.asarray(rate_hz * per_inf + other) > 1.0 + 1e-12)
+    if not keeps_up.any():
+        return {"average_current_a": None, "battery_life_days": None} if not np.ndim(rate_hz) else \
+            {"average_current_a": np.full(np.shape(rate_hz), np.nan), "battery_life_days": np.full(np.shape(rate_hz), np.nan)}
+    rows, _, avg_a = _evaluate(rate_hz, rows, None if continuous else sleep_a, supply_v, battery_v, reg, run_a,
+                               shares=False)
+    days = None if not np.ndim(rate_hz) else np.full(np.shape(rate_hz), np.nan)
     if bat is not None:
-        peak_a = max((r["current_a"] for r in rows if r["kind"] != "regulator" and r["current_a"] == r["current_a"]),
-                     default=math.nan)  # NaN != NaN: phases given as energy only are no peak
-        days = _life(bat, reg, avg_a, peak_a, supply_v, battery_v, mcu_min_v)["life_s"] / SECONDS_PER_DAY
+        days = _life(bat, reg, avg_a, _peak_load_a(rows), supply_v, battery_v, mcu_min_v)["life_s"] / SECONDS_PER_DAY
+    if np.ndim(rate_hz):
+        return {"average_current_a": np.where(keeps_up, avg_a, np.nan), "battery_life_days": np.where(keeps_up, days, np.nan)}
     return {"average_current_a": avg_a, "battery_life_days": days}
 
 
