@@ -125,6 +125,7 @@ def mcu_record(mcu) -> dict:
         ],
         "npu": _npu_record(mcu),
         "memory": memory_record(mcu),
+        "npu": _npu_record(mcu),
         "derived": _derived(mcu, ""),
         "notes": mcu.notes, "sources": list(mcu.sources), "assumptions": list(mcu.assumptions),
     }
@@ -181,6 +182,11 @@ def _kernels(rt) -> str:
     """The kernel library (per core where it differs) and build the runtime's costs come from."""
     per_core = ", ".join(f"{lib} on {core}" for core, lib in getattr(rt, "kernels_by_core", {}).items())
     libs = ", ".join(x for x in (getattr(rt, "kernels", ""), per_core) if x)
+    from ..hardware.npu import npu_runtime_ids
+
+    if rt.id in npu_runtime_ids():  # an NPU runtime: its NPU's model costs the layers, the part's CPU runtime the rest
+        kind = npu_runtime_ids()[rt.id]
+        return "NPU: Vela (ethos-u-vela)" if kind == "ethos-u" else f"NPU: throughput model ({kind})"
     if not libs:
         return "per-MAC estimates"
     return f"{'x ratios of ' if getattr(rt, 'kernel_ratios', None) else ''}{libs} ({rt.build})"
