@@ -30,6 +30,7 @@ from pathlib import Path
 from . import __version__
 from .chain import _analysis, _chain
 from .errors import UserError
+from .units import WARNING_SEPARATOR
 
 MODEL_SUFFIXES = (".tflite",)
 CACHE_ENV = "JOULESCOPE_FREE_CACHE"
@@ -44,7 +45,6 @@ SWEEP_COLUMNS = ["model", "model_path", "mcu", "runtime", "accelerator", "clock_
                  # what the estimate warns about (joined with " | "), the operators costed at zero cycles
                  "warnings", "unsupported_ops",
                  "error"]
-WARNING_SEPARATOR = " | "
 #: the columns that do not depend on the duty cycle (one ``_chain`` without a duty gives them)
 _INFERENCE_COLUMNS = ("latency_s", "energy_per_inference_j", "inference_power_w", "peak_ram_bytes", "fits_ram",
                       "fits_flash", "estimate_basis", "latency_low_s", "latency_high_s", "energy_low_j",
