@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..units import DAYS_PER_YEAR, days_text, si_format
+from ..usage.duty import rate_text
 from .usage import life_text
 
 CSS = """
@@ -114,7 +115,7 @@ def phases_chart(results) -> str:
     ax.set_yticks(range(len(results)), labels)
     ax.invert_yaxis()
     ax.set_xlabel("average current from the battery [µA]")
-    ax.legend(fontsize=8, loc="lower right", ncol=4)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)  # beside the bars
     ax.grid(axis="x", alpha=0.3)
     return _chart("chart-phases", "Where the energy goes: average current per phase", fig,
                   "each bar sums to the target's average current")
@@ -199,13 +200,13 @@ def life_chart(r, curve, idx: int, crossover_hz) -> str:
     ax.plot(curve["rate_hz"] * 3600, days, color="#337ab7", label="battery life")
     rate = _num(s.get("rate_hz"))
     life = _num(s.get("battery_life_days"))
-    ax.plot([rate * 3600], [life], "o", color="#d9534f", label=f"chosen: {rate * 3600:.4g}/h, {life:,.1f} days")
+    ax.plot([rate * 3600], [life], "o", color="#d9534f", label=f"chosen: {rate_text(rate)}, {days_text(life)}")
     shelf = (r.battery or {}).get("shelf_life_years")
     if shelf:
         ax.axhline(shelf * DAYS_PER_YEAR, color="#777", linestyle="--", label=f"shelf-life cap {shelf:g} years")
     if crossover_hz:
         ax.axvline(crossover_hz * 3600, color="#3c9d3c", linestyle=":",
-                   label=f"sleep under half the budget above {crossover_hz * 3600:.3g}/h")
+                   label=f"sleep under half the budget above {rate_text(crossover_hz)}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("inferences per hour")
@@ -222,6 +223,9 @@ def clock_chart(r, idx: int) -> str:
 
     cs = r.clock_search
     curve = cs.curve[cs.curve["feasible"]]
+    if len(curve) < 2:  # a fixed-clock part (or one clock that keeps up): a sentence, not a chart of one dot
+        return (f'<section class="chart" id="chart-clock-{idx}"><h3>{_esc(r.target["mcu"])}: the clock</h3>'
+                f'<p>{_esc("; ".join(cs.notes) or f"runs at {cs.clock_hz / 1e6:g} MHz only")}</p></section>')
     fig = _figure(10, 3.4)
     ax = fig.subplots()
     unit, scale = ("µA", 1e6) if cs.objective == "average_current_a" else ("µJ", 1e6)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 
 from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, days_text, si_format
 
@@ -12,14 +13,16 @@ PIPED_WIDTH = 200
 
 
 def _console(console=None):
-    """The console to print on: the terminal as it is; piped or redirected output at least :data:`PIPED_WIDTH`
-    columns wide, so that a table or a long line is not wrapped at 80 columns."""
+    """The console to print on: the terminal as it is (or the width COLUMNS gives); piped or redirected output at
+    least :data:`PIPED_WIDTH` columns wide, so that a table or a long line is not wrapped at 80 columns."""
     from rich.console import Console
 
     if console is not None:
         return console
     probe = Console()
-    return probe if probe.is_terminal else Console(width=max(probe.width, PIPED_WIDTH))
+    if probe.is_terminal or "COLUMNS" in os.environ:  # a width the user asked for is kept
+        return probe
+    return Console(width=max(probe.width, PIPED_WIDTH))
 
 
 def _json(obj) -> str:

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..deferred import built_on_read, frame_from_rows
 from ..errors import RateTooFast, UserError, unknown
-from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, si_format
+from ..units import DAYS_PER_MONTH, DAYS_PER_YEAR, MAH_TO_C, SECONDS_PER_DAY, SECONDS_PER_YEAR, plain_number, si_format
 from .battery import Battery, load_battery
 from .duty import format_rate, rate_text
 from .profiles import Profile, load_profile
@@ -503,7 +503,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
         chosen = options[0]
         chosen.rows = [r for r in chosen.rows if r["kind"] not in ("wake-up", "re-init")]
         chosen.max_rate_hz = rate_hz = (1.0 - other) / sum(r["duration_s"] for r in chosen.rows if r["per_inference"])
-        assumptions.append(f"continuous: inferences back to back at {rate_hz:.4g}/s, no sleep, no wake-up")
+        assumptions.append(f"continuous: inferences back to back at {rate_text(rate_hz)}, no sleep, no wake-up")
     else:
         k, per_option = _choose(d, rate_hz)
         if k < 0:
@@ -576,7 +576,7 @@ def duty_cycle(inference, mcu, *, rate_hz=None, profile=None, battery=None, regu
             life2 = _life(bat, reg, half_a, peak_load_a, supply_v, battery_v, mcu.supply_min_v)
             if life["life_s"] > 0:
                 gain = life2["life_s"] / life["life_s"] - 1
-                drivers.append(f"half the rate ({format_rate(rate_hz / 2)}) gives {life2['life_s'] / SECONDS_PER_DAY:.4g}"
+                drivers.append(f"half the rate ({format_rate(rate_hz / 2)}) gives {plain_number(life2['life_s'] / SECONDS_PER_DAY)}"
                                f" days ({100 * gain:+.0f} %)")
     rescale = functools.partial(_rescaled, base=base, rate_hz=rate_hz, continuous=continuous, other=other,
                                 sleep_a=sleep_a, supply_v=supply_v, battery_v=battery_v, reg=reg, run_a=run_a, bat=bat,
