@@ -427,13 +427,15 @@ def measure(
     if plot is not None:
         from .render.plot import plot_measurement
 
-        plot_measurement(result, plot)
+        plot = plot_measurement(result, plot)
     if csv is not None:
         from .render.export import write_csv_safely
         from .render.measure import measurement_table
 
         write_csv_safely(csv, measurement_table(result))
     _emit_json(result.to_json()) if as_json else render_measurement(result)
+    if plot is not None:  # where the picture is (on stderr beside JSON, which must stay parseable)
+        typer.echo(f"wrote {plot}", err=as_json)
 
 
 @app.command()

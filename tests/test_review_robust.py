@@ -247,3 +247,23 @@ def test_the_capacity_follows_the_derating_points_and_the_battery_line_says_whic
     assert r["battery"]["derated_capacity_mah"] == pytest.approx(expected, rel=1e-9)
     text = " ".join(cli("estimate", VWW, "--mcu", "esp32s3", "--duty", "continuous").stdout.split())
     assert f"{expected:,.0f} mAh at the " in text and "average load" in text
+
+
+# ------------------------------------------------------------------------------------------- measure
+def test_measure_says_where_it_wrote_the_picture_and_piped_output_is_not_wrapped(tmp_path):
+    trace = Path(__file__).parent / "data" / "traces" / "bursts.jls"
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # piped, no width asked for
+    out = subprocess.run([sys.executable, "-m", "joulescope_free.cli", "measure", str(trace), "--plot",
+                          str(tmp_path / "t.png")], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip().splitlines()[-1] == f"wrote {tmp_path / 't.png'}" and (tmp_path / "t.png").exists()
+    # piped output is not wrapped at 80 columns: the same text as on a very wide terminal (the battery line of an
+    # estimate is longer than 80 characters)
+    args = [sys.executable, "-m", "joulescope_free.cli", "estimate", str(KWS), "--mcu", "nrf52840", "--duty", "1/min"]
+    wide = subprocess.run(args, capture_output=True, text=True, timeout=300, env={**env, "COLUMNS": "1000"})
+    piped = subprocess.run(args, capture_output=True, text=True, timeout=300, env=env)
+    assert max(len(line) for line in wide.stdout.splitlines()) > 80 and piped.stdout == wide.stdout
+    js = subprocess.run([sys.executable, "-m", "joulescope_free.cli", "measure", str(trace), "--plot",
+                         str(tmp_path / "u.png"), "--json"], capture_output=True, text=True, timeout=300, env=env)
+    json.loads(js.stdout)  # still JSON: the note goes to stderr
+    assert f"wrote {tmp_path / 'u.png'}" in js.stderr
