@@ -553,15 +553,6 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     if getattr(power, "npu_summary", None) is not None:  # NPU and host together: band, shares (hardware/npu.py)
         from .hardware.npu import band as npu_band
 
-        band = npu_band(npu, cost)
-        s.update(power.npu_summary)
-        warnings += list(power.npu_warnings)
-        assumptions += list(power.npu_notes)
-    elif npu_of(part) is not None:
-        s["accelerator"] = "none"
-    if getattr(power, "npu_summary", None) is not None:  # NPU and host together: band, shares (hardware/npu.py)
-        from .hardware.npu import band as npu_band
-
         if power.npu_summary["npu_time_share"] >= 0.5:  # else the host's band (most of the time is the host's)
             band = npu_band(npu, cost)
         s.update(power.npu_summary)
