@@ -445,8 +445,9 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     elif peripherals is not None:
         raise UserError(f"--peripherals applies to Linux boards, not {part.id}; leave it out")
 
-    assumptions: list = [above_typical_clock_note(part, clock_hz)]
-    warnings: list = list(analysis.warnings)
+    above = above_typical_clock_note(part, clock_hz)
+    assumptions: list = [above]
+    warnings: list = list(analysis.warnings) + ([above] if above else [])  # a clock no typical part reaches
     if part.run_ranges:
         r = part.run_range(clock_hz)
         assumptions.append(f"{clock_hz / 1e6:g} MHz runs in {r.name} (up to {r.max_clock_hz / 1e6:g} MHz), the "

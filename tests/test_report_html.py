@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import joulescope_free as jf
 from joulescope_free.cli import app, main
+from joulescope_free.render.usage import life_text
 from joulescope_free.units import si_format
 
 KWS = str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite")
@@ -125,8 +126,9 @@ def test_every_chart_is_there_with_its_title(dom):
     for i, mcu in enumerate(MCUS):
         wanted |= {f"chart-layers-{i}": f"{mcu}: latency and energy per operator type",
                    f"chart-current-{i}": f"{mcu}: current versus time over one period (60 s)",
-                   f"chart-life-{i}": f"{mcu}: battery life versus inference rate",
-                   f"chart-clock-{i}": f"{mcu}: the energy-optimal clock"}
+                   f"chart-life-{i}": f"{mcu}: battery life versus inference rate"}
+        if mcu != "nrf52840":  # a fixed-clock part's clock is a sentence, not a chart of one dot (issue 19)
+            wanted[f"chart-clock-{i}"] = f"{mcu}: the energy-optimal clock"
     assert set(dom.charts) == set(wanted)
     for chart_id, title in wanted.items():
         assert dom.charts[chart_id]["svg"], chart_id
@@ -144,7 +146,7 @@ def test_card_numbers_are_the_json_numbers(dom, expected):
             assert text == si_format(s[key], unit)
         value, text = shown["battery_life_days"]
         assert float(value) == pytest.approx(s["battery_life_days"], rel=1e-12)
-        assert text == f"{s['battery_life_days']:,.1f} days"
+        assert text == life_text(s["battery_life_days"])  # days, with months and years once they mean something
         assert float(shown["clock_hz"][0]) == pytest.approx(data["target"]["clock_hz"])
         assert int(float(shown["peak_ram_bytes"][0])) == s["peak_ram_bytes"]
         for low, high in (("battery_life_low_days", "battery_life_high_days"), ("latency_low_s", "latency_high_s")):
@@ -174,3 +176,12 @@ def test_api_returns_the_page_and_refuses_a_wrong_name(tmp_path):
     with pytest.raises(SystemExit) as exc:
         main(["report", KWS, "--mcu", "nrf52840", "-o", str(target)])
     assert exc.value.code == 2 and not target.exists()
+
+
+def test_a_fixed_clock_part_has_a_sentence_for_its_clock(page):
+    """The nRF52840 runs at 64 MHz only: its clock section says so in words instead of a chart of a single dot."""
+    html = page.read_text()
+    i = MCUS.index("nrf52840")
+    section = html[html.index(f'id="chart-clock-{i}"'):]
+    section = section[:section.index("</section>")]
+    assert "<svg" not in section and "fixed clock (64 MHz)" in section

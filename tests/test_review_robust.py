@@ -267,3 +267,12 @@ def test_measure_says_where_it_wrote_the_picture_and_piped_output_is_not_wrapped
                          str(tmp_path / "u.png"), "--json"], capture_output=True, text=True, timeout=300, env=env)
     json.loads(js.stdout)  # still JSON: the note goes to stderr
     assert f"wrote {tmp_path / 'u.png'}" in js.stderr
+
+
+def test_a_clock_above_the_typical_part_and_a_derived_capacity_are_warnings_that_travel():
+    rows = _compare_json(KWS, "--mcu", "cortex-m4,nrf52840", "--clock-mhz", "200", "--duty", "1/min", "--battery",
+                         "2xaaa-alkaline")
+    m4 = next(r for r in rows if r["mcu"] == "cortex-m4")
+    assert "above the typical part's" in m4["warnings"] and "is derived, not sourced" in m4["warnings"]
+    nrf = next(r for r in rows if r["mcu"] == "nrf52840")  # 200 MHz is beyond the part: its row says so
+    assert nrf["failed"] and "above the nrf52840 maximum of 64 MHz" in nrf["error"]

@@ -658,6 +658,10 @@ def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: floa
         out.append(f"only {100 * fraction:.0f} % of the {bat.id} charge is delivered above the "
                    f"{life['min_battery_v']:.3g} V the part needs: add a buck-boost regulator (--regulator tps63900) "
                    "or use a pack that stays above it")
+    derived = [note for key, (kind, note) in bat.provenance.items() if key.endswith(".capacity_mah") and kind == "derived"]
+    if derived:  # the figure the life is proportional to is not a sourced one
+        out.append(f"the {bat.id} capacity ({bat.capacity_mah:,.0f} mAh) is derived, not sourced, and the life scales "
+                   f"with it: {derived[0]}")
     if bat.max_pulse_a and peak and peak > bat.max_pulse_a:
         out.append(f"peak current {si_format(peak, 'A')} exceeds the {bat.id} rated pulse "
                    f"{si_format(bat.max_pulse_a, 'A')}: expect brown-outs and lost capacity (add a buffer capacitor)")
