@@ -234,7 +234,7 @@ def _row_sum(values):
     gets the very figure an estimate at that rate gets, whatever the number of rows."""
     if len(values) < 8:  # the usual case: a NaN row makes a NaN sum, so without one there is nothing to skip
         total = _left_to_right(values)
-        if not np.any(total != total):
+        if not ((total != total).any() if np.ndim(total) else total != total):
             return total
     terms = [np.where(v != v, 0.0, v) if np.ndim(v) else (0.0 if v != v else v) for v in values]
     n = len(terms)
@@ -322,7 +322,6 @@ def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, batter
     sd_a = battery.self_discharge_current_a()
     life_s = np.asarray(battery.time_to_empty_s(usable_c, avg_a))  # the load and self-discharge (battery.py)
     limited = np.where(usable_c <= 0, "cutoff", np.where(sd_a > avg_a, "self-discharge", "capacity")).astype(object)
-    life_s = np.where(usable_c <= 0, 0.0, life_s)
     uncapped_s = life_s
     if battery.shelf_life_years:
         capped = life_s > battery.shelf_life_years * SECONDS_PER_YEAR
