@@ -92,7 +92,8 @@ RUNTIME_OPTION = typer.Option(None, "--runtime", help="Runtime id, optionally @v
 BUILD_OPTION = typer.Option(None, "--build", help="How the runtime's kernels are compiled: O2, Os (default: the runtime's usual build).")
 CLOCK_OPTION = typer.Option(None, "--clock-mhz", help=CLOCK_HELP)
 SUPPLY_OPTION = typer.Option(None, "--supply-v", help="Supply voltage in V (default: the part's default).")
-DUTY_OPTION = typer.Option(None, "--duty", help="Inference rate: 1/min, 10/s, 2Hz, 'every 10 min', continuous.")
+DUTY_OPTION = typer.Option(None, "--duty", help="Inference rate: 1/min, 10/s, 0.5/h, 3/day, 1e-3/s, 1/10 min, "
+                           "'2 per hour', 2Hz, 'every 90 s', continuous.")
 PROFILE_OPTION = typer.Option(None, "--profile", help="Duty profile id or TOML file (see `energy profiles`).")
 BATTERY_OPTION = typer.Option(None, "--battery", help="Battery id, e.g. cr2032 or 2xaa-alkaline (see `energy batteries`); default with a rate: 2xaa-alkaline; 'none' for no battery life.")
 REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between battery and MCU: none, ldo, buck or a part such as tps63900 (default: the profile's, else none).")
