@@ -96,8 +96,9 @@ def optimal_clock(evaluate: Callable[[float], dict], part, objective: str = "ave
     for a, b in zip(edges[:-1], edges[1:]):
         # each step runs up to its edge: search just inside it, in log(clock) (the curve spans decades)
         lo, hi = math.log(a * (1 + 1e-6)), math.log(b)
-        res = minimize_scalar(lambda x: value(math.exp(x)), bounds=(lo, hi), method="bounded",
-                              options={"xatol": 1e-5})
+        with np.errstate(invalid="ignore"):  # infeasible clocks are inf: inf - inf inside Brent's step is no news
+            res = minimize_scalar(lambda x: value(math.exp(x)), bounds=(lo, hi), method="bounded",
+                                  options={"xatol": 1e-5})
         candidates.append(float(math.exp(res.x)))
     grid = np.geomspace(low, high, GRID_POINTS)
     for f in grid:
