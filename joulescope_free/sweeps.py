@@ -187,6 +187,7 @@ def _error_row(row: dict, exc: UserError, analysis, part, rt, clk, sv, bt, pf, c
     from .errors import RateTooFast
 
     row["error"] = str(exc)
+    row.update(_target_columns(part, rt, clk, sv, acc))
     if not isinstance(exc, RateTooFast):
         return
     from .chain import _resolve_target
@@ -207,6 +208,22 @@ def _error_row(row: dict, exc: UserError, analysis, part, rt, clk, sv, bt, pf, c
                unsupported_ops=_unsupported_ops(analysis))
     if bt is None and source.battery is not None:
         row["battery"] = source.battery.id  # the default (or the profile's) battery, as on the other rows
+
+
+def _target_columns(part, rt, clk, sv, acc=None) -> dict:
+    """The runtime, clock and supply of a valid target as the chain resolves them (the supply only where it was
+    given: an error row has no battery voltage to take), or {} for an invalid one (it keeps what was asked)."""
+    from .chain import _resolve_target
+
+    try:
+        mcu, runtime, _, clock_hz, explicit = _resolve_target(part, rt, clk, sv)
+        if acc is not None:
+            from .hardware.npu import resolve_accelerator
+
+            resolve_accelerator(mcu, runtime, acc)  # the chain's own check, as the blocks make it
+    except UserError:
+        return {}
+    return {"runtime": runtime.label, "clock_hz": clock_hz, "supply_v": explicit}
 
 
 def _acc(acc) -> dict:
@@ -262,7 +279,8 @@ class _Blocks:
         except _TargetError as exc:
             return [{"error": str(exc.args[0])} for _ in duties]
         except UserError as exc:  # the power source: checked by the chain once the rate is known
-            return [None if r is None else {"error": str(exc)} for r in rates]
+            target = _target_columns(part, rt, clk, sv, acc)  # the chain's error row keeps the same
+            return [None if r is None else {"error": str(exc), **target} for r in rates]
         if block is None or all(r is None for r in rates):
             return [None] * len(duties)
         import numpy as np

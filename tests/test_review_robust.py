@@ -148,6 +148,14 @@ def test_sweep_rows_carry_warnings_unsupported_ops_and_the_target_of_an_error_ro
     assert "faster than the inference can keep up with" in slow["error"]
     assert slow["runtime"] and float(slow["clock_hz"]) > 0 and float(slow["supply_v"]) > 0
     assert float(slow["latency_s"]) > 1 / 50  # the inference figures stay: the reason it cannot keep up
+    # a battery the part cannot run from: the row still names the runtime and clock it would have had
+    s3 = cli("sweep", KWS, "--mcu", "esp32s3", "--duty", "1/min", "--battery", "cr2032", "-o", tmp_path / "s3.csv",
+             "--quiet", "--jobs", "1")
+    assert s3.returncode == 0, s3.stderr
+    with open(tmp_path / "s3.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert "cannot power the esp32s3" in row["error"] and row["runtime"] == "esp-nn@1.1"
+    assert float(row["clock_hz"]) == 240e6
 
 
 # ------------------------------------------------------------------------------------------- defect 2: batteries
