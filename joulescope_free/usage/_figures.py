@@ -60,12 +60,12 @@ def interp_log(x: float, points: tuple[tuple[float, float], ...]) -> float:
     """Linear interpolation in log10(x) over ``points`` (x > 0), clamped at both ends. ``x`` may be an array (a
     sweep): each element's log10 is taken as for one value (``math.log10``), so both give the same figures."""
     if len(points) == 1:
-        return points[0][1] if not np.ndim(x) else np.full(np.shape(x), float(points[0][1]))
+        return points[0][1] if not isinstance(x, np.ndarray) else np.full(np.shape(x), float(points[0][1]))
     try:
         xs, ys = _log_curve(points)
     except TypeError:  # a curve given as lists: not hashable, not cached
         xs, ys = _log_curve.__wrapped__(points)
-    if np.ndim(x):
+    if isinstance(x, np.ndarray):
         logs = [math.log10(max(v, 1e-15)) for v in np.ravel(x).tolist()]
         return np.interp(np.reshape(logs, np.shape(x)), xs, ys)
     return float(np.interp(math.log10(max(x, 1e-15)), xs, ys))

@@ -99,7 +99,7 @@ class Battery:
         ``derated_mah`` and ``usable_mah`` are then arrays, and the notes that quote the load are left out."""
         notes: list[str] = []
         mah = self.capacity_mah
-        one_load = not np.ndim(average_current_a)
+        one_load = not isinstance(average_current_a, np.ndarray)
         if self.derating:
             mah = interp_log(average_current_a, self.derating)
             peak_a, peak_mah = max(self.derating, key=lambda p: p[1])
@@ -147,10 +147,14 @@ class Battery:
         self-discharge drain (:meth:`self_discharge_current_a`, a share of the rated charge a year, as the figures
         are published: '85 % left after 4 years' is 3.75 % a year). ``usable_c``/``load_a`` may be arrays (a
         sweep); inf where nothing drains, 0 where nothing is usable."""
+        if not (isinstance(usable_c, np.ndarray) or isinstance(load_a, np.ndarray)):  # one value: the same law,
+            # without numpy's per-call cost (an estimate, and the warnings of every sweep row)
+            drain = load_a + self.self_discharge_current_a()
+            return 0.0 if usable_c <= 0 else (float(usable_c / drain) if drain > 0 else math.inf)
         q = np.asarray(usable_c, dtype=float)
         drain = np.asarray(load_a, dtype=float) + self.self_discharge_current_a()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(drain > 0, q / np.where(drain > 0, drain, 1.0), math.inf)
+        drains = drain > 0  # nothing is divided by a zero drain: no warning to silence
+        t = np.where(drains, q / np.where(drains, drain, 1.0), math.inf)
         t = np.where(q <= 0, 0.0, t)
         return float(t) if not np.ndim(t) else t
 

@@ -234,9 +234,9 @@ def _row_sum(values):
     gets the very figure an estimate at that rate gets, whatever the number of rows."""
     if len(values) < 8:  # the usual case: a NaN row makes a NaN sum, so without one there is nothing to skip
         total = _left_to_right(values)
-        if not ((total != total).any() if np.ndim(total) else total != total):
+        if not ((total != total).any() if isinstance(total, np.ndarray) else total != total):
             return total
-    terms = [np.where(v != v, 0.0, v) if np.ndim(v) else (0.0 if v != v else v) for v in values]
+    terms = [np.where(v != v, 0.0, v) if _many(v) else (0.0 if v != v else v) for v in values]
     n = len(terms)
     if n == 0:
         return 0.0
@@ -255,6 +255,11 @@ def _row_sum(values):
     for t in terms[i:]:
         total = total + t
     return total
+
+
+def _many(x) -> bool:
+    """Whether ``x`` holds many values (an array of rates or currents), not one (cheaper than ``np.ndim``)."""
+    return isinstance(x, np.ndarray) and x.ndim > 0
 
 
 def _left_to_right(terms):
@@ -287,7 +292,7 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
             r.update(rate_hz=rate_hz, duration_s=period, energy_j=r["current_a"] * period * supply_v)
         rows.append(r)
     sleep_s = period * (1.0 - other) - per_inf
-    sleep_s = np.maximum(sleep_s, 0.0) if np.ndim(sleep_s) else max(0.0, sleep_s)
+    sleep_s = np.maximum(sleep_s, 0.0) if isinstance(sleep_s, np.ndarray) else max(0.0, sleep_s)
     if sleep_current_a is not None:
         rows.append(_row("sleep", "sleep", rate_hz, sleep_s, sleep_current_a, sleep_current_a * sleep_s * supply_v,
                          False))
@@ -302,7 +307,7 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
                          f"{reg.id} quiescent current"))
         rows[-1].update(battery_factor=1.0, average_current_a=iq)
     total = _row_sum([r["average_current_a"] for r in rows])
-    if shares and np.ndim(total):
+    if shares and _many(total):
         with np.errstate(divide="ignore", invalid="ignore"):
             for r in rows:
                 r["share"] = np.where(total > 0, r["average_current_a"] / total, 0.0)
@@ -310,6 +315,14 @@ def _evaluate(rate_hz, base_rows, sleep_current_a, supply_v, battery_v, reg: Reg
         for r in rows:
             r["share"] = r["average_current_a"] / total if total > 0 else 0.0
     return rows, per_inf * rate_hz + other, total
+
+
+def _where(cond, x, y):
+    """``np.where`` where any argument is an array (many rates), a plain conditional for one value: one formula
+    for an estimate and a sweep, without numpy's per-call cost on a single value."""
+    if isinstance(cond, np.ndarray) or isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return np.where(cond, x, y)
+    return x if cond else y
 
 
 def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, battery_v, mcu_min_v):
@@ -320,15 +333,15 @@ def _life(battery: Battery, reg: Regulator, avg_a, peak_load_a, supply_v, batter
     b = battery.capacity_breakdown(avg_a, peak_a, None if battery.ideal else min_v)
     usable_c = b["usable_mah"] * MAH_TO_C
     sd_a = battery.self_discharge_current_a()
-    life_s = np.asarray(battery.time_to_empty_s(usable_c, avg_a))  # the load and self-discharge (battery.py)
-    limited = np.where(usable_c <= 0, "cutoff", np.where(sd_a > avg_a, "self-discharge", "capacity")).astype(object)
+    life_s = battery.time_to_empty_s(usable_c, avg_a)  # the load and self-discharge (battery.py)
+    limited = _where(usable_c <= 0, "cutoff", _where(sd_a > avg_a, "self-discharge", "capacity"))
     uncapped_s = life_s
     if battery.shelf_life_years:
         capped = life_s > battery.shelf_life_years * SECONDS_PER_YEAR
-        life_s = np.where(capped, battery.shelf_life_years * SECONDS_PER_YEAR, life_s)
-        limited = np.where(capped, "shelf life", limited).astype(object)
-    if not np.ndim(life_s):  # one current: plain numbers
-        life_s, uncapped_s, limited = float(life_s), float(uncapped_s), str(limited)
+        life_s = _where(capped, battery.shelf_life_years * SECONDS_PER_YEAR, life_s)
+        limited = _where(capped, "shelf life", limited)
+    if _many(limited):
+        limited = limited.astype(object)
     return {"life_s": life_s, "uncapped_life_s": uncapped_s, "limited_by": limited, "usable_c": usable_c, "self_discharge_a": sd_a,
             "peak_battery_a": peak_a, "min_battery_v": min_v, **b}
 
@@ -406,8 +419,8 @@ def _choose(d: DutySetup, rate_hz):
         better = fits & ((chosen < 0) | (avg < best))
         best, chosen = np.where(better, avg, best), np.where(better, k, chosen)
         masked = np.where(fits, avg, math.inf)
-        out.append((rows, masked if np.ndim(masked) else float(masked)))
-    return (chosen if np.ndim(chosen) else int(chosen)), out
+        out.append((rows, masked if _many(masked) else float(masked)))
+    return (chosen if _many(chosen) else int(chosen)), out
 
 
 def duty_rates(d: DutySetup, rates, band_ends=None) -> dict:
@@ -442,16 +455,12 @@ def duty_rates(d: DutySetup, rates, band_ends=None) -> dict:
         ends = [_rescaled(latency_s, energy_j, base=s.rows, rate_hz=rates, continuous=False, other=d.other,
                           sleep_a=s.sleep_current_a, supply_v=d.supply_v, battery_v=d.battery_v, reg=d.reg,
                           run_a=d.run_a, bat=d.bat, mcu_min_v=d.mcu_min_v) for latency_s, energy_j in band_ends]
-        for nominal, name in ((nominal_a, "average_current"), (days, "battery_life")):
-            key = "average_current_a" if name == "average_current" else "battery_life_days"
-            low, high = (np.asarray(e[key], dtype=float) for e in ends)
-            known = ~(np.isnan(nominal) | np.isnan(low) | np.isnan(high))
-            lo = np.minimum(np.minimum(nominal, low), high)
-            hi = np.maximum(np.maximum(nominal, low), high)
-            low_key, high_key = ((f"{name}_low_a", f"{name}_high_a") if name == "average_current" else
-                                 (f"{name}_low_days", f"{name}_high_days"))
-            out[low_key][mask] = np.where(known, lo, np.nan)[mask]
-            out[high_key][mask] = np.where(known, hi, np.nan)[mask]
+        for nominal, key, low_key, high_key in (
+                (nominal_a, "average_current_a", "average_current_low_a", "average_current_high_a"),
+                (days, "battery_life_days", "battery_life_low_days", "battery_life_high_days")):
+            low, high = ends[0][key], ends[1][key]  # np.minimum/maximum carry NaN (no such figure) through
+            out[low_key][mask] = np.minimum(np.minimum(nominal, low), high)[mask]
+            out[high_key][mask] = np.maximum(np.maximum(nominal, low), high)[mask]
     return out
 
 
@@ -598,14 +607,14 @@ def _rescaled(latency_s, energy_j, *, base, rate_hz, continuous, other, sleep_a,
         rate_hz = (1.0 - other) / per_inf
     keeps_up = ~(np.asarray(rate_hz * per_inf + other) > 1.0 + 1e-12)
     if not keeps_up.any():
-        return {"average_current_a": None, "battery_life_days": None} if not np.ndim(rate_hz) else \
+        return {"average_current_a": None, "battery_life_days": None} if not _many(rate_hz) else \
             {"average_current_a": np.full(np.shape(rate_hz), np.nan), "battery_life_days": np.full(np.shape(rate_hz), np.nan)}
     rows, _, avg_a = _evaluate(rate_hz, rows, None if continuous else sleep_a, supply_v, battery_v, reg, run_a,
                                shares=False)
-    days = None if not np.ndim(rate_hz) else np.full(np.shape(rate_hz), np.nan)
+    days = None if not _many(rate_hz) else np.full(np.shape(rate_hz), np.nan)
     if bat is not None:
         days = _life(bat, reg, avg_a, _peak_load_a(rows), supply_v, battery_v, mcu_min_v)["life_s"] / SECONDS_PER_DAY
-    if np.ndim(rate_hz):
+    if _many(rate_hz):
         return {"average_current_a": np.where(keeps_up, avg_a, np.nan), "battery_life_days": np.where(keeps_up, days, np.nan)}
     return {"average_current_a": avg_a, "battery_life_days": days}
 
