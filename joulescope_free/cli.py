@@ -100,10 +100,10 @@ REGULATOR_OPTION = typer.Option(None, "--regulator", help="Regulator between bat
 SLEEP_OPTION = typer.Option(None, "--sleep", help="Sleep mode name (see `energy mcus ID`); default: the cheaper of keeping the state and a cold start.")
 POWER_MODEL_OPTION = typer.Option(None, "--power-model", help="Calibration TOML written by `energy calibrate`.")
 ACCELERATOR_OPTION = typer.Option(None, "--accelerator", help="npu or none: run the model on the part's neural accelerator, or on its CPU only (default: the NPU where the part has one; compare: npu,none for both).")
-WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
-ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
 THREADS_OPTION = typer.Option(None, "--threads", help="Linux boards (rpi4, rpi5, ...): threads running the model, 1 to the board's cores (default 1).")
 PERIPHERALS_OPTION = typer.Option(None, "--peripherals", help="Linux boards: peripherals on or off, e.g. 'hdmi,usb', 'ethernet=off' or 'none' (default: the set-up of the board's idle figure).")
+WEIGHTS_IN_OPTION = typer.Option(None, "--weights-in", help="Memory that holds the weights: flash, sram, psram, tcm, qspi or a region of the part (default: the part's memory map; `energy mcus ID --json`).")
+ARENA_IN_OPTION = typer.Option(None, "--arena-in", help="Memory that holds the tensor arena: sram, psram, tcm or a region of the part (default: the part's memory map).")
 SUPPLY_PATH_OPTION = typer.Option(None, "--supply-path", help="How VDD reaches the core: ldo, smps or dcdc (default: the part's usual one, or the one its board implies, e.g. NUCLEO-L4R5ZI-P: smps).")
 
 

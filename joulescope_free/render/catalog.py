@@ -123,7 +123,6 @@ def mcu_record(mcu) -> dict:
                           _derived(mcu, f"supply_path[{i}]", _PATH_KEYS))
             for i, p in enumerate(mcu.supply_paths)
         ],
-        "npu": _npu_record(mcu),
         "memory": memory_record(mcu),
         "npu": _npu_record(mcu),
         "derived": _derived(mcu, ""),
