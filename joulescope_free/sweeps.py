@@ -100,13 +100,14 @@ def _sweep(model_list, analyses, blocks, mcu, runtime, clock_mhz, supply_v, duty
         analysis = analyses[mi]
         path = analysis.path if not isinstance(m, (bytes, bytearray)) else None
         fast = {}
+        model_name = Path(path).name if path else "<bytes>"
         best = _is_best(clk)  # searched per row (the best clock depends on the rate and battery): not in blocks
         if blocks is not None and profiles == [None] and not best:
             for bi, bt in enumerate(batteries):
                 for di, row in enumerate(blocks.rows(analysis, part, rt, clk, sv, duties, bt, acc)):
                     fast[di, bi] = row
         for (di, dt), (bi, bt), pf in itertools.product(enumerate(duties), enumerate(batteries), profiles):
-            row = {"model": Path(path).name if path else "<bytes>", "model_path": path,
+            row = {"model": model_name, "model_path": path,
                    "mcu": getattr(part, "id", part), "runtime": rt, "accelerator": acc, "clock_hz": _asked_hz(clk),
                    "supply_v": _asked_number(sv), "duty": dt,
                    "battery": bt if not isinstance(bt, dict) else "inline", "error": None}
@@ -299,8 +300,10 @@ class _Blocks:
             for k in _DUTY_COLUMNS:
                 v = cols[k][j]
                 row[k] = None if v is None or (isinstance(v, float) and v != v) else v
-            row["warnings"] = WARNING_SEPARATOR.join(_duty_warnings(fixed["warnings"], d, row, retain, cold))
             out[i] = row
+        for row, warnings in zip(*_duty_warnings(fixed["warnings"], d, [r for r in out if r and r.get("error") is None],
+                                                 retain, cold)):
+            row["warnings"] = WARNING_SEPARATOR.join(warnings)
         return out
 
     def _setup(self, analysis, part, rt, clk, sv, bt, acc=None):
@@ -364,23 +367,38 @@ class _Blocks:
         return fixed, r["cost"], r["band"], retain, cold
 
 
-def _duty_warnings(inference_warnings: str, d, row: dict, retain_bytes: int, cold_start) -> list:
-    """The warnings ``duty_cycle`` gives for this row (the chosen strategy's, the battery's), after the inference's:
-    the scalar functions themselves, once per row, so the text is the chain's."""
+def _duty_warnings(inference_warnings: str, d, rows: list, retain_bytes: int, cold_start) -> tuple:
+    """(rows, the warnings ``duty_cycle`` gives for each: the chosen strategy's, the battery's, after the
+    inference's) with the scalar functions' own text; the battery figures of a block's rows are computed at once,
+    one array per sleep strategy."""
+    import numpy as np
+
     from .chain import _dedupe
     from .usage.lifetime import _battery_warnings, _life, _peak_load_a
 
-    out = inference_warnings.split(WARNING_SEPARATOR) if inference_warnings else []
-    s = next((s for s in d.options if s.mode is not None and s.mode.name == row.get("sleep_mode")), d.options[0])
-    if s.cold and cold_start is None and s.mode is not None:
-        out.append(f"no sleep mode keeps the {retain_bytes / 1024:.0f} KiB that must survive: sleeping in "
-                   f"{s.mode.name} (keeps {s.mode.retains_ram_bytes // 1024} KiB), so the model state is reloaded "
-                   "after every wake-up; that reload is not costed here")
-    if d.bat is not None and row.get("average_current_a") is not None:
-        avg = float(row["average_current_a"])
-        life = _life(d.bat, d.reg, avg, _peak_load_a(s.rows, s.sleep_current_a), d.supply_v, d.battery_v, d.mcu_min_v)
-        out += _battery_warnings(d.bat, d.reg, None, life, avg, d.supply_v)
-    return _dedupe(out)
+    first = inference_warnings.split(WARNING_SEPARATOR) if inference_warnings else []
+    by_mode: dict = {}
+    for s in d.options:  # the first strategy sleeping in a mode, as duty_cycle picks it
+        if s.mode is not None:
+            by_mode.setdefault(s.mode.name, s)
+    chosen = [by_mode.get(row.get("sleep_mode"), d.options[0]) for row in rows]
+    out = [list(first) for _ in rows]
+    for s in {id(s): s for s in chosen}.values():
+        mine = [j for j, c in enumerate(chosen) if c is s]
+        if s.cold and cold_start is None and s.mode is not None:
+            for j in mine:
+                out[j].append(f"no sleep mode keeps the {retain_bytes / 1024:.0f} KiB that must survive: sleeping in "
+                              f"{s.mode.name} (keeps {s.mode.retains_ram_bytes // 1024} KiB), so the model state is "
+                              "reloaded after every wake-up; that reload is not costed here")
+        with_life = [j for j in mine if rows[j].get("average_current_a") is not None]
+        if d.bat is None or not with_life:
+            continue
+        avg = np.array([float(rows[j]["average_current_a"]) for j in with_life])
+        life = _life(d.bat, d.reg, avg, _peak_load_a(s.rows, s.sleep_current_a), d.supply_v, d.battery_v,
+                     d.mcu_min_v)
+        for j, warnings in zip(with_life, _battery_warnings(d.bat, d.reg, None, life, avg, d.supply_v)):
+            out[j] += warnings
+    return rows, [_dedupe(w) for w in out]
 
 
 class _TargetError(Exception):

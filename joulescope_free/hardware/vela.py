@@ -229,7 +229,14 @@ def vela_plan(npu, analysis, clock_hz: float) -> dict:
     published_hz = systems()[npu.system_config]["core_clock_hz"] if npu.system_config in systems() else clock_hz
     result = run_vela(path, npu.accelerator_config, npu.system_config, published_hz, npu.memory_mode)
     records = analysis.records
-    cycles, on, access = map_layers(records, _output_names(path), result["layers"])
+    names = getattr(analysis, "_vela_output_names", None)
+    if names is None:  # read once per analysis (a sweep asks at every clock and supply)
+        names = _output_names(path)
+        try:
+            analysis._vela_output_names = names
+        except AttributeError:
+            pass
+    cycles, on, access = map_layers(records, names, result["layers"])
     summary = result["summary"]
     total_cycles = float(summary.get("cycles_total") or 0.0)
     reasons = ["" if o else "Vela left it on the CPU (unsupported operator, type or constraint)" for o in on]

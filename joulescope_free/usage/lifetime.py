@@ -658,35 +658,50 @@ def _battery_drivers(bat: Battery, life: dict, avg_a: float) -> list[str]:
     return out
 
 
-def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a: float, supply_v: float) -> list[str]:
-    out = list(bat.warnings)  # what is unusual about the battery as given
+def _battery_warnings(bat: Battery, reg: Regulator, mcu, life: dict, avg_a, supply_v: float) -> list:
+    """The battery's warnings for one average current ``avg_a`` [A] (a list of texts) or, with ``avg_a`` and the
+    load-dependent figures of ``life`` as arrays (a sweep block), one list per current: the figures that do not
+    depend on the load are checked once."""
+    many = _many(avg_a)
+    avg = np.atleast_1d(np.asarray(avg_a, dtype=float))
+    fixed = list(bat.warnings)  # what is unusual about the battery as given
     peak = life["peak_battery_a"]
     fraction = life.get("voltage_fraction", 1.0)
     if 0 < fraction < 0.5:
-        out.append(f"only {100 * fraction:.0f} % of the {bat.id} charge is delivered above the "
-                   f"{life['min_battery_v']:.3g} V the part needs: add a buck-boost regulator (--regulator tps63900) "
-                   "or use a pack that stays above it")
+        fixed.append(f"only {100 * fraction:.0f} % of the {bat.id} charge is delivered above the "
+                     f"{life['min_battery_v']:.3g} V the part needs: add a buck-boost regulator (--regulator tps63900) "
+                     "or use a pack that stays above it")
     derived = [note for key, (kind, note) in bat.provenance.items() if key.endswith(".capacity_mah") and kind == "derived"]
     if derived:  # the figure the life is proportional to is not a sourced one
-        out.append(f"the {bat.id} capacity ({bat.capacity_mah:,.0f} mAh) is derived, not sourced, and the life scales "
-                   f"with it: {derived[0]}")
+        fixed.append(f"the {bat.id} capacity ({bat.capacity_mah:,.0f} mAh) is derived, not sourced, and the life "
+                     f"scales with it: {derived[0]}")
     if bat.max_pulse_a and peak and peak > bat.max_pulse_a:
-        out.append(f"peak current {si_format(peak, 'A')} exceeds the {bat.id} rated pulse "
-                   f"{si_format(bat.max_pulse_a, 'A')}: expect brown-outs and lost capacity (add a buffer capacitor)")
-    if bat.max_continuous_a and avg_a > bat.max_continuous_a:
-        out.append(f"average current {si_format(avg_a, 'A')} exceeds the {bat.id} rated continuous "
-                   f"{si_format(bat.max_continuous_a, 'A')}")
-    if life["usable_c"] <= 0:
-        out.append(f"{bat.id} ({bat.nominal_v:.3g} V) cannot power the load: it needs >= "
-                   f"{life['min_battery_v']:.3g} V; use more cells in series or a boost/buck-boost regulator")
-    if reg.kind == "none" and abs(bat.nominal_v - supply_v) > 0.05 * bat.nominal_v:
-        out.append(f"no regulator but the supply ({supply_v:.3g} V) differs from the pack ({bat.nominal_v:.3g} V)")
-    years = life["life_s"] / SECONDS_PER_YEAR
-    if years > 10 and not bat.self_discharge_pct_per_year and not bat.shelf_life_years:
-        out.append(f"{years:.0f} years with no sourced self-discharge or shelf life for {bat.id}: optimistic")
-    if bat.rechargeable:
-        out.append(f"{bat.id} is rechargeable: the life is the time between charges")
-    return out
+        fixed.append(f"peak current {si_format(peak, 'A')} exceeds the {bat.id} rated pulse "
+                     f"{si_format(bat.max_pulse_a, 'A')}: expect brown-outs and lost capacity (add a buffer capacitor)")
+    mismatch = reg.kind == "none" and abs(bat.nominal_v - supply_v) > 0.05 * bat.nominal_v
+    # the load-dependent checks, for every current at once; texts only where one fires
+    over = avg > bat.max_continuous_a if bat.max_continuous_a else np.zeros(avg.shape, dtype=bool)
+    empty = np.broadcast_to(np.asarray(life["usable_c"]) <= 0, avg.shape)
+    years = np.broadcast_to(np.asarray(life["life_s"], dtype=float) / SECONDS_PER_YEAR, avg.shape)
+    unbounded = (years > 10) if not (bat.self_discharge_pct_per_year or bat.shelf_life_years) else \
+        np.zeros(avg.shape, dtype=bool)
+    rows = []
+    for i in range(avg.shape[0]):
+        out = list(fixed)
+        if over[i]:
+            out.append(f"average current {si_format(avg[i], 'A')} exceeds the {bat.id} rated continuous "
+                       f"{si_format(bat.max_continuous_a, 'A')}")
+        if empty[i]:
+            out.append(f"{bat.id} ({bat.nominal_v:.3g} V) cannot power the load: it needs >= "
+                       f"{life['min_battery_v']:.3g} V; use more cells in series or a boost/buck-boost regulator")
+        if mismatch:
+            out.append(f"no regulator but the supply ({supply_v:.3g} V) differs from the pack ({bat.nominal_v:.3g} V)")
+        if unbounded[i]:
+            out.append(f"{years[i]:.0f} years with no sourced self-discharge or shelf life for {bat.id}: optimistic")
+        if bat.rechargeable:
+            out.append(f"{bat.id} is rechargeable: the life is the time between charges")
+        rows.append(out)
+    return rows if many else rows[0]
 
 
 def sleep_crossover_hz(curve) -> float | None:
