@@ -337,13 +337,16 @@ def _current_band() -> tuple[float, float]:
 
 
 def band_summary(runtime, core: str, cost, calibrated: bool = False, current_measured: bool = True,
-                 unknown_target: str = "", unvalidated: str = "") -> EstimateBand:
+                 unknown_target: str = "", unvalidated: str = "", low_reach: tuple = (1.0, "")) -> EstimateBand:
     """The band of one estimate. ``cost``: the chain's InferenceCost (latency_s, energy_j, supply_v, ...).
     ``current_measured``: False for a part whose inference current is the power model's default workload factor
     rather than its own measurement; its energy band is then widened by the power model's current band (the
     validation rows behind the energy bands were all measured on parts with their own factor). ``unknown_target``:
     why the target's memory system is unknown (a typical part above its own clock): the widest band.
-    ``unvalidated``: why the model's dominant kernels were never measured on a board (see :func:`_basis_band`)."""
+    ``unvalidated``: why the model's dominant kernels were never measured on a board (see :func:`_basis_band`).
+    ``low_reach``: (ratio < 1, why): the latency and energy the estimate would have under the other answer to an
+    unknown figure that dominates it (an instruction cache in front of serial flash): the band's low end reaches
+    down to it."""
     band, fixed, note = _basis_band(runtime, core, calibrated, unknown_target, unvalidated)
     if band is None:
         return EstimateBand({**fixed, "latency_low_s": None, "latency_high_s": None, "energy_low_j": None,
@@ -353,7 +356,10 @@ def band_summary(runtime, core: str, cost, calibrated: bool = False, current_mea
         energy = combine_bands(energy, _current_band())
         note += (f"; energy widened to x{energy[0]:.2f}-{energy[1]:.2f} for the part's unmeasured inference current "
                  f"(current band x{_current_band()[0]:.2f}-{_current_band()[1]:.2f})")
-    low = (cost.latency_s * band.latency_low, cost.energy_j * energy[0])
+    reach, why = low_reach
+    if reach < 1.0 and not calibrated:
+        note += (f"; low end reaches x{reach:.2f} of the estimate: {why}")
+    low = (cost.latency_s * min(band.latency_low, reach), cost.energy_j * min(energy[0], reach))
     high = (cost.latency_s * band.latency_high, cost.energy_j * energy[1])
     return EstimateBand({**fixed, "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1],
                          "energy_high_j": high[1]}, note, low, high)

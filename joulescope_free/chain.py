@@ -100,6 +100,18 @@ def _resolve_target(mcu, runtime, clock_mhz, supply_v, build=None):
     return part, rt, core, clock_hz, supply_v
 
 
+def _low_reach(analysis, part, rt, core, clock_hz: float) -> tuple:
+    """(ratio, why) for :func:`bands.band_summary`: what the latency would be if the part's unknown instruction
+    cache held the kernels (code executing in place from serial flash), else (1.0, '')."""
+    from .hardware.cycles import unknown_cache_ratio
+
+    ratio = unknown_cache_ratio(_layer_arrays(analysis), rt, core, part, clock_hz)
+    if ratio >= 0.999:
+        return 1.0, ""
+    return ratio, (f"{part.id}'s instruction-cache size is not a sourced figure; with a cache of 4 KiB or more in "
+                   f"front of its serial flash the kernels would not wait for every fetch")
+
+
 def float_unvalidated(arrays) -> str:
     """Why a model's band cannot rest on the validation table (whose rows are all int8): more than half of its MACs
     run float32 (or hybrid, float-activation) kernels, whose costs were simulated but never measured on a board;
@@ -550,6 +562,7 @@ def _chain(analysis, mcu, runtime=None, clock_mhz=None, supply_v=None, duty=None
     else:
         band = band_summary(rt, part.core, cost, calibrated=calibration is not None,  # estimate_basis, *_low_*,
                             unvalidated=float_unvalidated(_layer_arrays(analysis)),  # *_high_*
+                            low_reach=_low_reach(analysis, part, rt, core, clock_hz),
                             **band_context(part, clock_hz))
     if getattr(power, "npu_summary", None) is not None:  # NPU and host together: band, shares (hardware/npu.py)
         from .hardware.npu import band as npu_band

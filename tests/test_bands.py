@@ -427,3 +427,25 @@ def test_a_float32_model_gets_the_band_of_timing_nobody_measured():
     xcube = jf.estimate(str(data / "ic_resnet8_float32.tflite"), "stm32l4r5", runtime="x-cube-ai").summary
     assert xcube["estimate_basis"] == "extrapolated" and "not for this model" in xcube["estimate_basis_note"]
     assert xcube["latency_high_s"] / xcube["latency_s"] == pytest.approx(bands.widest_band().latency_high, rel=1e-6)
+
+
+def test_an_unknown_cache_in_front_of_serial_flash_stretches_the_low_end_to_the_cached_answer():
+    # MIK32 executes in place from SPI flash and its instruction-cache size is not sourced: the estimate assumes none
+    # (every fetch crosses the bus), and the band's low end reaches the same part with a cache that holds the kernels
+    import dataclasses
+
+    from joulescope_free.hardware.catalog import load_mcu
+
+    kws = str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite")
+    part = load_mcu("mik32")
+    assert part.icache_bytes == 0 and part.provenance["icache_bytes"][0] == "derived"
+    s = jf.estimate(kws, part).summary
+    cached = jf.estimate(kws, dataclasses.replace(part, icache_bytes=4096)).summary
+    assert cached["latency_s"] < 0.2 * s["latency_s"]  # the fetch stall dominates
+    assert s["latency_low_s"] == pytest.approx(cached["latency_s"], rel=1e-9)
+    assert s["energy_low_j"] == pytest.approx(s["energy_per_inference_j"] * cached["latency_s"] / s["latency_s"],
+                                              rel=1e-9)
+    # a part whose figure is sourced, or whose code is not in serial flash, keeps its band
+    nrf = jf.estimate(kws, "nrf52840").summary
+    low = next(b for b in bands._bands() if b.basis == "simulated" and b.cores).latency_low
+    assert nrf["latency_low_s"] / nrf["latency_s"] == pytest.approx(low, rel=1e-6)

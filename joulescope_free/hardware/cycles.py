@@ -214,6 +214,27 @@ def xip_fetch_fraction(code, mcu, clock_hz: float, core) -> float:
 ICACHE_HOLDS_KERNELS_BYTES = 4096
 
 
+def unknown_cache_ratio(arrays, runtime, core, mcu, clock_hz: float) -> float:
+    """Cycles with an instruction cache that holds the kernels over the cycles as estimated, for a part whose code
+    executes in place from serial flash (:func:`xip_fetch_fraction` > 0) and whose instruction-cache size is not a
+    sourced figure (MIK32's SPIFI): the other answer to an unknown that dominates the latency, which the error band
+    must reach. 1.0 for every other part."""
+    import dataclasses
+
+    if (getattr(mcu, "provenance", {}) or {}).get("icache_bytes", ("source", ""))[0] == "source":
+        return 1.0
+    if float(getattr(mcu, "icache_bytes", 0) or 0) >= ICACHE_HOLDS_KERNELS_BYTES:
+        return 1.0
+    from .memory import placement
+
+    code = placement(mcu, float(np.sum(arrays.weights_bytes)), 0.0).code
+    if xip_fetch_fraction(code, mcu, clock_hz, core) <= 0:
+        return 1.0
+    cached = dataclasses.replace(mcu, icache_bytes=ICACHE_HOLDS_KERNELS_BYTES)
+    nominal = total_cycles(*cycle_arrays(arrays, runtime, core, mcu, clock_hz), runtime, core)
+    return float(total_cycles(*cycle_arrays(arrays, runtime, core, cached, clock_hz), runtime, core) / nominal)
+
+
 @lru_cache(maxsize=None)
 def _fetch_stall_per_wait_state() -> float:
     from ..datafile import as_figure, load_toml
