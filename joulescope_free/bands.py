@@ -356,9 +356,9 @@ def band_summary(runtime, core: str, cost, calibrated: bool = False, current_mea
         energy = combine_bands(energy, _current_band())
         note += (f"; energy widened to x{energy[0]:.2f}-{energy[1]:.2f} for the part's unmeasured inference current "
                  f"(current band x{_current_band()[0]:.2f}-{_current_band()[1]:.2f})")
-    reach, why = low_reach
-    if reach < 1.0 and not calibrated:
-        note += (f"; low end reaches x{reach:.2f} of the estimate: {why}")
+    reach, why = low_reach if not calibrated else (1.0, "")  # a calibration measured the board's memory
+    if reach < 1.0:
+        note += f"; low end reaches x{reach:.2f} of the estimate: {why}"
     low = (cost.latency_s * min(band.latency_low, reach), cost.energy_j * min(energy[0], reach))
     high = (cost.latency_s * band.latency_high, cost.energy_j * energy[1])
     return EstimateBand({**fixed, "latency_low_s": low[0], "latency_high_s": high[0], "energy_low_j": low[1],

@@ -140,7 +140,7 @@ class Mcu:
 
     def wait_states(self, clock_hz: float) -> int:
         r = self.run_range(clock_hz)
-        table = (r.flash_wait_states if r is not None and r.flash_wait_states else None) or self.flash_wait_states
+        table = r.flash_wait_states if r is not None and r.flash_wait_states else self.flash_wait_states
         for max_hz, ws in table:
             if clock_hz <= max_hz * (1 + 1e-9):
                 return int(ws)
