@@ -13,7 +13,7 @@ import pytest
 
 import joulescope_free as jf
 from joulescope_free import bands
-from joulescope_free.cli import main
+from helpers import run_cli
 from joulescope_free.hardware import kernels
 from joulescope_free.usage.lifetime import duty_cycle
 from joulescope_free.bands import band_from_ratios, find_band, write_bands
@@ -26,13 +26,6 @@ VWW = DATA / "vww_mobilenet_v1_025_96_int8.tflite"
 LN2 = math.log(2)
 # tabulated quantiles (not scipy): z(0.9) and Student's t(0.9) with 4 and 3 degrees of freedom
 Z90, T90_4, T90_3 = 1.281552, 1.533206, 1.637744
-
-
-def run_cli(capsys, *argv):
-    with pytest.raises(SystemExit) as exc:
-        main(list(map(str, argv)))
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
 
 
 # ------------------------------------------------------------------------------------------- band_from_ratios

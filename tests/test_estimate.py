@@ -7,18 +7,11 @@ from pathlib import Path
 import pytest
 
 import joulescope_free as jf
-from joulescope_free.cli import main
+from helpers import run_cli
 
 DATA = Path(__file__).parent / "data" / "mlperf_tiny"
 KWS = DATA / "kws_ds_cnn_int8.tflite"
 VWW = DATA / "vww_mobilenet_v1_025_96_int8.tflite"
-
-
-def run_cli(capsys, *argv):
-    with pytest.raises(SystemExit) as exc:
-        main(list(map(str, argv)))
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
 
 
 def test_estimate_json_schema_and_units(capsys):

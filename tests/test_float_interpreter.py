@@ -8,9 +8,7 @@ why, like tests/test_kernel_sim.py.
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -22,10 +20,10 @@ import pytest
 from joulescope_free.hardware.cycles import cycle_arrays, layer_arrays
 from joulescope_free.hardware.runtimes import load_core, load_runtime
 from joulescope_free.model.analysis import analyze_path
+from helpers import kernel_harness
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
-HARNESS = ROOT / "kernel_sim"
 IC_FLOAT = DATA / "mlperf_tiny" / "ic_resnet8_float32.tflite"
 KWS_HYBRID = DATA / "mlperf_tiny" / "kws_ds_cnn_float32_hybrid.tflite"
 FC_SOFTMAX_INT8 = DATA / "tiny" / "fc_softmax_int8.tflite"
@@ -185,14 +183,7 @@ def test_interpreter_table_is_simulated_per_core_and_linear():
 
 # ------------------------------------------------------------------------------------------------ the simulator
 def _harness():
-    missing = [m for m in ("unicorn", "capstone", "elftools") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: pip install -e '.[kernels]' to test the kernel simulator")
-    if shutil.which("arm-none-eabi-g++") is None:
-        pytest.skip("arm-none-eabi-g++ not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                    "libstdc++-arm-none-eabi-newlib")
-    if str(HARNESS) not in sys.path:
-        sys.path.insert(0, str(HARNESS))
+    kernel_harness("arm-none-eabi-g++", "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib")
     import lib_tflm_float
 
     if not all(Path(s).is_file() for s in lib_tflm_float.TFLM_FLOAT._sources):

@@ -6,16 +6,12 @@ skip and say why.
 """
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
 from joulescope_free.hardware import kernels
+from helpers import kernel_harness
 
-HARNESS = Path(__file__).resolve().parents[1] / "kernel_sim"
 
 
 # ------------------------------------------------------------------------------- README tick rows, by hand
@@ -54,14 +50,7 @@ def test_generic_table_has_both_cores():
 
 # ------------------------------------------------------------------------------- the RV32IMC simulator
 def _riscv_harness():
-    missing = [m for m in ("unicorn", "capstone", "elftools") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: pip install -e '.[kernels]' to test the kernel simulator")
-    if shutil.which("riscv64-unknown-elf-gcc") is None:
-        pytest.skip("riscv64-unknown-elf-gcc not installed: apt-get install gcc-riscv64-unknown-elf "
-                    "picolibc-riscv64-unknown-elf")
-    if str(HARNESS) not in sys.path:
-        sys.path.insert(0, str(HARNESS))
+    kernel_harness("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
     import sim_riscv
 
     return sim_riscv

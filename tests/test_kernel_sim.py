@@ -5,9 +5,7 @@ The table checks always run. The simulator checks need the Arm toolchain and uni
 """
 from __future__ import annotations
 
-import importlib.util
 import math
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,9 +14,9 @@ import pytest
 
 from joulescope_free.datafile import load_toml
 from joulescope_free.hardware import kernels
+from helpers import HARNESS, kernel_harness
 
 REPO = Path(__file__).resolve().parents[1]
-HARNESS = REPO / "kernel_sim"
 TABLES = sorted((REPO / "power_models" / "kernels").glob("*.toml"))
 
 
@@ -58,13 +56,7 @@ def test_cmsis_nn_tables_cover_the_proof_of_method():
 
 # ------------------------------------------------------------------------------------------------ the simulator
 def _harness():
-    missing = [m for m in ("unicorn", "capstone", "elftools") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: pip install -e '.[kernels]' to test the kernel simulator")
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi")
-    if str(HARNESS) not in sys.path:
-        sys.path.insert(0, str(HARNESS))
+    kernel_harness("arm-none-eabi-gcc", "gcc-arm-none-eabi libnewlib-arm-none-eabi")
     import sim
 
     return sim

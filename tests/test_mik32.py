@@ -4,36 +4,25 @@ estimate, compare and sweep (never an error)."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from joulescope_free.cli import main
 from joulescope_free.hardware import kernels
+from helpers import kernel_harness, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-HARNESS = ROOT / "kernel_sim"
 DATA = Path(__file__).parent / "data"
 KWS = DATA / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"
 TINY = DATA / "tiny" / "depthwise_int8.tflite"
 
 
 def _riscv_harness():
-    missing = [m for m in ("unicorn", "capstone", "elftools") if importlib.util.find_spec(m) is None]
-    if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: pip install -e '.[kernels]' to test the kernel simulator")
-    if shutil.which("riscv64-unknown-elf-gcc") is None:
-        pytest.skip("riscv64-unknown-elf-gcc not installed: apt-get install gcc-riscv64-unknown-elf "
-                    "picolibc-riscv64-unknown-elf")
+    kernel_harness("riscv64-unknown-elf-gcc", "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
     if not Path("/usr/include/gemmlowp").is_dir():
         pytest.skip("gemmlowp headers not installed: apt-get install libgemmlowp-dev")
-    if str(HARNESS) not in sys.path:
-        sys.path.insert(0, str(HARNESS))
     import sim_riscv
 
     try:
@@ -92,35 +81,28 @@ def test_code_executed_from_spifi_without_a_cache_costs_its_bus_time():
     assert np.allclose(memory - memory2, compute * 2.4 * 5.0)
 
 
-def _cli(capsys, *argv) -> tuple:
-    with pytest.raises(SystemExit) as exc:
-        main(list(map(str, argv)))
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
-
-
 def test_mik32_estimate_uses_the_simulated_reference_kernels_and_says_what_does_not_fit(capsys):
-    code, out, err = _cli(capsys, "estimate", KWS, "--mcu", "mik32", "--json")
+    code, out, err = run_cli(capsys, "estimate", KWS, "--mcu", "mik32", "--json")
     assert code == 0, err
     d = json.loads(out)
     s = d["summary"]
     assert s["estimate_basis"] == "simulated" and s["ram_available_bytes"] == 16 * 1024
     assert s["fits_ram"] is False and s["peak_ram_bytes"] > 16 * 1024
     assert any("does not fit RAM" in w and "16 KiB" in w for w in d["warnings"])
-    code, out, _ = _cli(capsys, "estimate", KWS, "--mcu", "mik32")
+    code, out, _ = run_cli(capsys, "estimate", KWS, "--mcu", "mik32")
     assert code == 0 and "does not fit" in out
-    code, out, _ = _cli(capsys, "estimate", TINY, "--mcu", "mik32", "--json")
+    code, out, _ = run_cli(capsys, "estimate", TINY, "--mcu", "mik32", "--json")
     assert code == 0 and json.loads(out)["summary"]["fits_ram"] is True
 
 
 def test_mik32_fit_verdict_in_compare_and_sweep(capsys, tmp_path):
-    code, out, err = _cli(capsys, "compare", KWS, "--mcu", "mik32,esp32c3", "--json")
+    code, out, err = run_cli(capsys, "compare", KWS, "--mcu", "mik32,esp32c3", "--json")
     assert code == 0, err
     rows = {r["mcu"]: r for r in json.loads(out)["rows"]} if isinstance(json.loads(out), dict) else \
         {r["mcu"]: r for r in json.loads(out)}
     assert rows["mik32"]["fits_ram"] is False and rows["esp32c3"]["fits_ram"] is True
     table = tmp_path / "sweep.csv"
-    code, _, err = _cli(capsys, "sweep", KWS, TINY, "--mcu", "mik32", "-o", table, "--quiet", "--no-cache")
+    code, _, err = run_cli(capsys, "sweep", KWS, TINY, "--mcu", "mik32", "-o", table, "--quiet", "--no-cache")
     assert code == 0, err
     with table.open(newline="") as fh:
         got = {Path(r["model_path"]).name: r["fits_ram"] for r in csv.DictReader(fh)}
@@ -134,7 +116,7 @@ def test_spresense_run_current_is_derived_and_carries_the_widest_band(capsys):
     part = load_mcu("spresense")
     kind, note = part.provenance["run.current_per_hz_a"]
     assert kind == "derived" and "widest band" in note and part.core == "cortex-m4" and part.max_clock_hz == 156e6
-    code, out, err = _cli(capsys, "estimate", KWS, "--mcu", "spresense", "--json")
+    code, out, err = run_cli(capsys, "estimate", KWS, "--mcu", "spresense", "--json")
     assert code == 0, err
     d = json.loads(out)
     s = d["summary"]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import joulescope_free as jf
-from joulescope_free.cli import main
+from helpers import run_cli
 from joulescope_free.errors import UserError
 from joulescope_free.hardware.catalog import load_mcu
 from joulescope_free.hardware.npu import npu_of, npu_parts
@@ -38,13 +38,6 @@ needs_vela = pytest.mark.skipif(not vela_installed(), reason=VELA_MISSING)
 @pytest.fixture(autouse=True)
 def _own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("JOULESCOPE_FREE_CACHE", str(tmp_path / "cache"))
-
-
-def run_cli(capsys, *argv):
-    with pytest.raises(SystemExit) as exc:
-        main(list(map(str, argv)))
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
 
 
 # --------------------------------------------------------------------------------------------- toy NPU

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import joulescope_free as jf
-from joulescope_free.cli import main
+from helpers import run_cli
 from joulescope_free.datafile import iter_figures, load_toml
 from joulescope_free.errors import UserError
 from joulescope_free.hardware.catalog import CORE_CLASSES, list_mcus, load_mcu
@@ -29,13 +29,6 @@ PART_OF_CORE = {c: c for c in CORE_CLASSES} | {"cortex-a72": "rpi4", "cortex-a15
                                                "cortex-a7": "rpi2", "cortex-a53": "rpi3b-plus", "cortex-a76": "rpi5",
                                                "arm1176": "rpi-zero-w",
                                                "xtensa-lx6": "esp32", "xtensa-lx7": "esp32s3"}
-
-
-def run_cli(capsys, *argv):
-    with pytest.raises(SystemExit) as exc:
-        main(list(map(str, argv)))
-    out, err = capsys.readouterr()
-    return exc.value.code or 0, out, err
 
 
 def _widest_from_the_file() -> tuple:
