@@ -134,6 +134,9 @@ def main() -> None:
         lobo[test] = model.predict(model.fit(~held_rows))[test]
         lobo_naive[test] = naive_predictions(rows, ~held_rows)[0][test]
     add("latency, leave-one-board-out", lobo_naive, meas_lat, lobo, meas_lat)
+    per_board = [f"{b} {np.nanmedian(meas_lat[rows['mcu_id'].to_numpy() == b] / lobo[rows['mcu_id'].to_numpy() == b]):.2f}"
+                 for b in boards]
+    print(f"leave-one-board-out: measured/predicted latency median per held-out board: {', '.join(per_board)}")
     lobo_e = lobo * current
     add("energy, leave-one-board-out", lobo_naive * naive_e / naive_lat, meas_e, lobo_e, meas_e)
 
@@ -274,8 +277,31 @@ def main() -> None:
         coverage(f"extrapolated, {kind} (by release)", rel_lat if kind == "latency" else rel_e, rel_group, plain)
         coverage(f"no data, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok],
                  lambda r: combine_bands(band_from_ratios(r, COVERAGE), spread))
-    # the power model alone, by part: each measured part's inference current from the other parts' factors
-    coverage("current, leave-one-part-out (by part)", meas_e / (ours_e * lopo_scale), lopo_groups, plain)
+    # the power model alone, by part, judged as it ships: a part without its own measurement gets the geometric mean
+    # of the measured parts' factors and bands.current_band (the prediction interval of those factors). Each
+    # measured part's rows (inference current measured / predicted with the other parts' factors) against the
+    # shipped band (all) and against the band the other parts alone give (nested)
+    from joulescope_free.bands import current_band
+
+    current_ratio = (meas_e / meas_lat) / (ours_e / ours_lat * lopo_scale)
+
+    def band_without(part):
+        vals = [v for k, v in factors.items() if k != part]
+        mean = np.exp(np.mean(np.log(vals)))
+        return band_from_ratios([v / mean for v in vals], COVERAGE)
+
+    keep = np.isfinite(current_ratio)
+    shipped = current_band(COVERAGE)
+    held_in, widths = [], []
+    for part in sorted(set(lopo_groups[keep])):
+        lo, hi = band_without(part)
+        r = current_ratio[keep & (lopo_groups == part)]
+        held_in += list((r >= lo) & (r <= hi))
+        widths.append(hi / lo)
+    r = current_ratio[keep]
+    print(f"{'current, leave-one-part-out (by part)':44} {len(r):>4} "
+          f"{np.mean((r >= shipped[0]) & (r <= shipped[1])):>6.0%} {np.mean(held_in):>7.0%} "
+          f"{shipped[1] / shipped[0]:>6.2f} {np.median(widths):>13.2f}")
     for e in entries[:6]:
         print(f"band {e['basis']:13} {(e.get('scope') or ','.join(e['cores']) or 'any core'):32} latency x{e['latency_low'][0]:.2f}-{e['latency_high'][0]:.2f}  "
               f"energy x{e['energy_low'][0]:.2f}-{e['energy_high'][0]:.2f}")

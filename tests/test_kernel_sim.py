@@ -97,6 +97,27 @@ def test_hand_counted_loop(tmp_path, core, per_taken_iteration, last_iteration, 
         assert result.cycles == 1 + per_taken_iteration * (n - 1) + last_iteration + ret
 
 
+# The same loop with a load whose value the next instruction reads, for the Cortex-M7 model's result latency
+LOAD_USE_S = LOOP_S.replace("1:  ldr r2, [sp]\n    ldr r3, [sp, #4]\n", "1:  ldr r2, [sp]\n    adds r3, r2, #1\n")
+
+
+@pytest.mark.parametrize("source, per_iteration", [
+    # movs pairs with the first ldr; ldr | ldr + adds (one load/store pipe) | cmp + bne: 3 issue cycles a block,
+    # + 1 for a taken bne: 4 an iteration; bx lr 1 + 1 taken; so 3 + 1 + 4 (n - 2) + 3 + 2 = 4n + 1
+    (LOOP_S, 4),
+    # ldr at 0 | adds r3 reads r2: 2 cycles after the load, with adds r1 | cmp + bne at 3: 4 a block, 5 an
+    # iteration: 5n + 1 (without the load latency it would be 4n + 1 again)
+    (LOAD_USE_S, 5),
+])
+def test_hand_counted_loop_cortex_m7(tmp_path, source, per_iteration):
+    sim = _harness()
+    path = tmp_path / "loop.S"
+    path.write_text(source)
+    elf = sim.build([path], "cortex-m7", "O2")
+    for n in (1, 2, 5, 40):
+        assert sim.run(elf, "cortex-m7", args=(n,)).cycles == per_iteration * n + 1
+
+
 def test_m0plus_rejects_dsp_instructions(tmp_path):
     sim = _harness()
     source = tmp_path / "dsp.S"
