@@ -6,7 +6,8 @@ Reads ``power_models/reference/run_current_tables.csv`` and fits ``I = fixed + p
 * each fit (fixed [mA], per MHz [µA/MHz], the largest relative residual) and the ``[[run.range]]`` TOML it gives;
 * the fixed share of the run current at the top of each table's fastest range, and their median: the fraction
   ``power_models/run_current.toml`` uses to split a part's headline µA/MHz figure (no fixed term) into a fixed and
-  a per-MHz part.
+  a per-MHz part;
+* the SMPS supply power's change with VDD (``[run] power_slope_per_v`` of the STM32U575/U585).
 
     python benchmarks/fit_run_ranges.py
 """
@@ -93,6 +94,23 @@ def main() -> None:
         print(f"fixed share at {f / 1e6:g} MHz: {fractions[-1]:.1%}")
     print(f"\nmedian fixed share at the top of the fastest range over {len(fractions)} tables: "
           f"{statistics.median(fractions):.3f} (range {min(fractions):.3f}-{max(fractions):.3f})")
+    smps_power_slope()
+
+
+def smps_power_slope() -> float:
+    """The STM32U585 SMPS tables at 1.8 and 3.0 V, at the same clocks (4 MHz and up: above the floor where the
+    converter's own current dominates): supply power P = V x I at 1.8 V over that at 3.0 V, and the slope k of
+    P(V) / P(3.0 V) = 1 + k (V - 3.0 V) through them (least squares): ``[run] power_slope_per_v``."""
+    low = rows_of(TABLES["STM32U585 SMPS 1.8 V (DS13086, reduced code from flash)"])
+    high = {p["clock_hz"]: p["current_a"]
+            for p in rows_of(TABLES["STM32U585 SMPS 3.0 V (DS13086, reduced code from flash)"])}
+    ratios = [(p["clock_hz"], p["current_a"] * 1.8 / (high[p["clock_hz"]] * 3.0)) for p in low
+              if p["clock_hz"] in high and p["clock_hz"] >= 4e6]
+    k = sum(r - 1 for _, r in ratios) / (len(ratios) * (1.8 - 3.0))
+    print(f"\n# STM32U585 SMPS supply power at 1.8 V over 3.0 V, {len(ratios)} clocks: "
+          + ", ".join(f"{f / 1e6:g} MHz {r:.3f}" for f, r in sorted(ratios))
+          + f"\npower_slope_per_v = {k:.3f} (median ratio {statistics.median(r for _, r in ratios):.3f})")
+    return k
 
 
 if __name__ == "__main__":

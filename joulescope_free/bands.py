@@ -44,7 +44,8 @@ class Band:
     notes: tuple = ()
     placeholder: bool = False     # a figure is marked ``derived = "placeholder ..."``: not yet validated
     scope: str = ""               # "no data": the band of an estimate with nothing measured or simulated on its
-                                  # core class behind it (:func:`widest_band`); never picked by :func:`find_band`
+                                  # core class behind it (:func:`widest_band`); "representative kernels": of a
+                                  # runtime whose kernel table is a stand-in loop; never picked by :func:`find_band`
 
 
 def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) -> tuple[float, float]:
@@ -232,16 +233,22 @@ def no_data_reason(runtime, core: str) -> str:
     return ""
 
 
-def widest_band(path=None) -> Band | None:
+#: the band file's scopes: an estimate without data on its core class; a runtime whose kernel table is a stand-in
+SCOPES = ("no data", "representative kernels")
+
+
+def widest_band(path=None, scope: str = "no data") -> Band | None:
     """The band of an estimate with no data behind it for its core class: the file's ``scope = "no data"`` entry
     (written by benchmarks/accuracy.py from the held-out errors of such estimates), else the envelope of every band
-    in the file (lowest low, highest high factors)."""
+    in the file (lowest low, highest high factors). ``scope = "representative kernels"``: the entry of a runtime whose
+    kernel table is a stand-in loop rather than its own code (falling back to the "no data" one)."""
     entries = _bands(str(path) if path else None)
     if not entries:
         return None
-    own = [b for b in entries if b.scope == "no data"]
-    if own:
-        return own[0]
+    for wanted in dict.fromkeys((scope, "no data")):
+        own = [b for b in entries if b.scope == wanted]
+        if own:
+            return own[0]
     lows = {k: min(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("low")}
     highs = {k: max(getattr(b, k) for b in entries) for k in FACTORS if k.endswith("high")}
     return Band(basis="extrapolated", coverage=entries[0].coverage, **lows, **highs,
@@ -276,7 +283,8 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", 
         no_data = no_data_reason(runtime, core) if basis == "extrapolated" else ""
         no_data = "; ".join(x for x in (no_data, unknown_target if not calibrated else "") if x)
         if no_data:
-            band, why = widest_band(), f"{why}; {no_data}: the widest band"
+            scope = "representative kernels" if runtime.representative_kernels else "no data"
+            band, why = widest_band(scope=scope), f"{why}; {no_data}: the widest band"
         fixed = {"estimate_basis": basis, "estimate_basis_note": why, "band_interval": None, "band_validated": None}
         if band is None:
             note = f"no error band: {BANDS_FILE} has no entry for basis {basis} ({why})"
@@ -284,8 +292,10 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", 
             fixed.update(band_interval=band.coverage, band_validated=not band.placeholder)
             scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
             if no_data:
-                what = "the held-out errors of estimates without data on their core class" if band.scope \
-                    else "the envelope of every band"
+                what = {"no data": "the held-out errors of estimates without data on their core class",
+                        "representative kernels": "the held-out errors of estimates without data on their core "
+                                                  "class, widened by how far runtimes' own code lies from the "
+                                                  "simulated kernels"}.get(band.scope, "the envelope of every band")
                 scope = f"any estimate: {what} (no data for {runtime.label} on {core})"
             validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
                 f"from the validation of {scope}"

@@ -190,6 +190,22 @@ def _block(uc, key, core):
     return hit
 
 
+def _cost_blocks(uc, keys, core):
+    """Decode and cost every block of ``keys`` not cached yet, in one batch (the Cortex-M7's llvm-mca runs once)."""
+    from timing import block_costs, disassembler
+
+    todo = sorted({k for k in keys if k not in _BLOCK_CACHE})
+    decoded = []
+    for key in todo:
+        address, size = key[-2:]
+        insns = list(disassembler().disasm(bytes(uc.mem_read(address, size)), address))
+        if sum(i.size for i in insns) != size:
+            raise RuntimeError(f"capstone could not decode the block at {address:#x} ({size} bytes)")
+        decoded.append(insns)
+    for key, insns, cost in zip(todo, decoded, block_costs(decoded, core) if decoded else []):
+        _BLOCK_CACHE[key] = (cost, len(insns))
+
+
 def _encode(name, value, size):
     if isinstance(value, (int, np.integer)):
         fmt = {1: "<b", 2: "<h", 4: "<i", 8: "<q"}.get(size)
@@ -266,6 +282,8 @@ def run(elf, core: str, set_globals: dict | None = None, read: dict | None = Non
     if uc.reg_read(U.UC_ARM_REG_PC) & ~1 != MAGIC_RETURN:
         raise RuntimeError(f"{entry} did not return (timeout {timeout_s} s or fault)")
 
+    _cost_blocks(uc, [(str(elf), mtime, core, *key[1:]) for key in edges] +
+                 [(str(elf), mtime, core, *key[0]) for key in edges if key[0] is not None], core)
     cycles = instructions = blocks = 0
     counts: dict = {}
     for (prev, address, size), n in edges.items():

@@ -25,19 +25,16 @@ Sources and modelling choices, per core (the numbers below are the tables' value
 * **cortex-m33**: the Armv8-M mainline Cortex-M33 TRM (ARM 100230) does not publish a per-instruction table;
   its pipeline is the same 3-stage in-order design as the M4 with the same DSP extension, so the M4 table is
   used (a documented assumption).
-* **cortex-m7**: a *model* of the 6-stage dual-issue pipeline (Cortex-M7 TRM, ARM DDI 0489F section 1.3.1,
-  and Arm's "Cortex-M7 processor technical overview"): instructions issue in order, two in a cycle when (a) at most
-  one of them accesses memory (one load/store pipe), (b) at most one multiplies or multiply-accumulates (one MAC
-  pipe), (c) the second does not read a register the first writes, (d) neither is LDM/STM/PUSH/POP, a divide, or
-  a branch other than as the second of the pair. Single loads/stores, LDRD and STRD (64-bit TCM path) take 1 issue
-  cycle, LDM/STM 1+ceil(N/2), divides 2-12 modelled as 7. An instruction waits until its operands are ready
-  (``M7_LATENCY``, *assumed*: Arm publishes no M7 cycle table): a loaded value or a multiply's result can be read
-  2 cycles after the producer issued (the data arrive at the end of the second execute stage), a multiply-accumulate
-  reads the previous one's result as its accumulator after 1 (accumulator forwarding), anything else after 1.
-  Branches are assumed predicted (loop branches are, by the BTAC): a taken branch costs 1 extra cycle, no
-  mispredictions. The first version of this model had no result latencies (pairing only); with them, the CMSIS-NN
-  v7.0.0 kernels cost 10-22 % more cycles. This model is coarser than the M0+/M3/M4 tables; its error against a
-  real M7 is the measured ``timing_factor`` of ``power_models/cores/cortex-m7.toml``.
+* **cortex-m7**: Arm publishes no per-instruction table for the M7; its timing is LLVM's Cortex-M7 scheduling model
+  (``llvm/lib/Target/ARM/ARMScheduleM7.td``, contributed to LLVM by Arm: the dual-issue pipeline, its two ALUs, one
+  load/store and one MAC pipe, each instruction's result latency and forwarding) as ``llvm-mca`` (LLVM 14, Debian's
+  ``llvm`` package) evaluates it: a block's ``base`` is its cycles per pass in a long run of passes (``llvm-mca
+  -mcpu=cortex-m7 -iterations=100``, total / 100: the steady state of a loop body; straight-line blocks overlap their
+  neighbours the same way), with IT folded (``-arm-implicit-it=always``) and branches and calls as plain branches to
+  the block's end (llvm-mca does not follow them). A taken branch costs 1 extra cycle (*assumed*: predicted by the
+  branch target cache, no mispredictions). Only regenerating the M7 tables needs ``llvm-mca`` (``LLVM_MCA``); the
+  tables are committed. The measured ``timing_factor`` of ``power_models/cores/cortex-m7.toml`` carries what this
+  model and a board's memory system leave out.
 
 FPU (single-precision VFP, the float32 kernels of ``lib_tflm_float``; cores without an FPU run libgcc's soft-float
 routines, which are ordinary integer instructions costed by the tables above):
@@ -49,15 +46,12 @@ routines, which are ordinary integer instructions costed by the tables above):
   FP loads/stores are not pipelined with neighbouring loads here (the TRM's pipelining note is about LDR/STR).
 * **cortex-m33** (FPv5-SP): the M33 TRM publishes no FPU cycle table; the M4 table is used (same 3-stage
   in-order pipeline), with the Armv8-M additions VSEL/VRINT/VMAXNM/VMINNM/VCVTA at 1 (a documented assumption).
-* **cortex-m7** (FPv5, double precision): *derived*, no published per-instruction table. FP data processing
-  issues in 1 cycle and pairs with a load/store or an integer instruction but not with another FP data-processing
-  instruction (one FP pipe); the multiply-accumulate family costs 3 (the reference kernels' accumulation is one
-  dependent chain, so each waits for the previous result: latency, as the M4's 3), VDIV/VSQRT 14 (.F32) and 28
-  (.F64); FP loads/stores as the integer ones (1 cycle, 64-bit path), VLDM/VSTM 1+ceil(words/2).
+* **cortex-m7** (FPv5, double precision): LLVM's Cortex-M7 scheduling model, as the integer instructions above.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import capstone
 from capstone import arm_const as A
@@ -70,14 +64,14 @@ TIMING_SOURCE = {
     "cortex-m3": "Cortex-M3 TRM (DDI 0337I) instruction timings, P=2",
     "cortex-m4": "Cortex-M4 TRM (DDI 0439B) instruction timings, P=2",
     "cortex-m33": "Cortex-M4 TRM (DDI 0439B) instruction timings applied to the M33 (same 3-stage pipeline), P=2",
-    "cortex-m7": "dual-issue model after the Cortex-M7 TRM (DDI 0489F) with assumed result latencies (load and "
-                  "multiply 2, accumulator forwarding 1), predicted branches",
+    "cortex-m7": "LLVM 14 llvm-mca with the Cortex-M7 scheduling model (ARMScheduleM7.td, Arm), steady state per "
+                  "block, taken branch +1",
 }
 #: FPU timing source, appended to TIMING_SOURCE in the provenance of float kernels built for the FPU
 FPU_TIMING_SOURCE = {
     "cortex-m4": "FPU: Cortex-M4 TRM (DDI 0439B) table 7-1",
     "cortex-m33": "FPU: Cortex-M4 TRM (DDI 0439B) table 7-1 applied to the M33's FPv5-SP",
-    "cortex-m7": "FPU: derived (1 cycle, multiply-accumulate chain 3, VDIV/VSQRT 14/28, one FP pipe)",
+    "cortex-m7": "FPU: LLVM's Cortex-M7 scheduling model, as the integer instructions",
 }
 
 PIPELINE_REFILL = 2  # P of the M3/M4 TRM, 1 to 3 cycles: the middle value
@@ -102,10 +96,8 @@ _VFP_DIV = {A.ARM_INS_VDIV, A.ARM_INS_VSQRT}
 _VFP_SINGLE_MEM = {A.ARM_INS_VLDR, A.ARM_INS_VSTR}
 _VFP_MULTIPLE = {A.ARM_INS_VLDMIA, A.ARM_INS_VLDMDB, A.ARM_INS_VSTMIA, A.ARM_INS_VSTMDB, A.ARM_INS_VPUSH,
                  A.ARM_INS_VPOP}
-_VFP_MEM = _VFP_SINGLE_MEM | _VFP_MULTIPLE
 #: Cortex-M4 TRM table 7-1 (see the module docstring); multiply-accumulate and divide/sqrt as above
 M4_FPU_CYCLES = {"data": 1, "mac": 3, "div_sqrt": 14, "single_mem_32": 2, "single_mem_64": 3, "vmov_two_core": 2}
-M7_FPU_CYCLES = {"data": 1, "mac": 3, "div_sqrt_32": 14, "div_sqrt_64": 28}
 
 
 def is_vfp(insn) -> bool:
@@ -143,21 +135,6 @@ def _vfp_m4(insn) -> int:
     return M4_FPU_CYCLES["data"]
 
 
-def _vfp_m7(insn) -> int:
-    i = insn.id
-    if i in _VFP_MAC:
-        return M7_FPU_CYCLES["mac"]
-    if i in _VFP_DIV:
-        return M7_FPU_CYCLES["div_sqrt_64" if _is_double(insn) else "div_sqrt_32"]
-    if i in _VFP_MULTIPLE:
-        return 1 + (_vfp_words(insn) + 1) // 2
-    return M7_FPU_CYCLES["data"]
-
-
-def _is_mac(insn) -> bool:
-    return insn.group(A.ARM_GRP_MULOPS) or insn.id in _MLA | _LONG_MUL | _LONG_MLA | {A.ARM_INS_MUL}
-
-
 def _reg_count(insn) -> int:
     """Registers transferred by LDM/STM/PUSH/POP (the list operands; the base register is not counted)."""
     regs = [op for op in insn.operands if op.type == A.ARM_OP_REG]
@@ -181,7 +158,7 @@ def _address_regs(insn) -> set[int]:
 
 @dataclass(frozen=True)
 class BlockCost:
-    base: int    # cycles when the block falls through to the next address
+    base: float  # cycles when the block falls through to the next address
     taken: int   # extra cycles when it exits by a taken branch
 
 
@@ -257,82 +234,78 @@ def _m3m4(insns, core: str) -> BlockCost:
     return BlockCost(base, taken)
 
 
-def _m7_cost(insn) -> int:
-    i = insn.id
-    if is_vfp(insn):
-        return _vfp_m7(insn)
-    if i in _MULTIPLE:
-        return 1 + (_reg_count(insn) + 1) // 2
-    if i in _DIVIDES:
-        return 7
-    if i == A.ARM_INS_IT:
-        return 0
-    return 1
+#: the llvm-mca of LLVM 14 (Debian's llvm package): the Cortex-M7 timing (see the module docstring)
+LLVM_MCA = "llvm-mca"
+MCA_ITERATIONS = 100
+_MCA_FLAGS = ("-mtriple=thumbv7em-none-eabi", "-mcpu=cortex-m7", "-arm-implicit-it=always",
+              f"-iterations={MCA_ITERATIONS}", "-instruction-info=0", "-resource-pressure=0")
 
 
-def _m7_pairable(first, second) -> bool:
-    blockers = _MULTIPLE | _DIVIDES | _TABLE_BRANCHES | {A.ARM_INS_IT}
-    if first.id in blockers | _BRANCHES or second.id in blockers:
-        return False
-    if first.id in _VFP_MULTIPLE | _VFP_MAC | _VFP_DIV or second.id in _VFP_MULTIPLE | _VFP_MAC | _VFP_DIV:
-        return False
-    memory = _LOADS | _STORES | _DOUBLE | _VFP_MEM
-    if first.id in memory and second.id in memory:
-        return False
-    if is_vfp(first) and is_vfp(second) and first.id not in memory and second.id not in memory:
-        return False  # one FP data-processing pipe
-    if _is_mac(first) and _is_mac(second):
-        return False
-    written = set(first.regs_access()[1])
-    return not (written & set(second.regs_access()[0]))
-
-
-#: result latencies of the Cortex-M7 model, *assumed* (see the module docstring): cycles from a producer's issue to
-#: the issue of an instruction that reads its result
-M7_LATENCY = {"load": 2, "multiply": 2, "accumulate": 1, "alu": 1}
-
-
-def _mac_accumulators(insn) -> set[int]:
-    """Registers a multiply-accumulate reads as its accumulator: the last of four register operands (SMLAD, MLA,
-    SMLABB ra), or the two destination registers of the long forms (SMLAL, UMLAL, SMLALD: read and written)."""
-    regs = [op.reg for op in insn.operands if op.type == A.ARM_OP_REG]
-    if insn.id in _LONG_MLA or insn.mnemonic.startswith(("smlal", "umlal", "smlsl", "umaal")):
-        return set(regs[:2])
-    return {regs[3]} if len(regs) == 4 else set()
-
-
-def _m7(insns) -> BlockCost:
-    """In-order dual issue (pairs as :func:`_m7_pairable` allows) with result latencies (:data:`M7_LATENCY`)."""
-    ready: dict[int, tuple[int, bool]] = {}  # register -> (first cycle it can be read, written by a multiply)
-    cycle, free_at, group = 0, 0, []  # the open issue cycle, the first cycle no instruction occupies, its members
+def _mca_lines(insns) -> list[str]:
+    """A block as llvm-mca input: IT dropped (folded; its conditional instructions assemble with implicit IT),
+    branches and calls with an immediate target turned into a branch to the block's end (label ``1``), VCMPE
+    written VCMP and a compare with #0 as one of the register with itself."""
+    out = []
     for insn in insns:
-        reads, writes = insn.regs_access()
-        accumulators = _mac_accumulators(insn) if _is_mac(insn) else set()
-        need = 0
-        for r in reads:
-            when, by_mac = ready.get(r, (0, False))
-            if by_mac and r in accumulators:
-                when -= M7_LATENCY["multiply"] - M7_LATENCY["accumulate"]
-            need = max(need, when)
-        if group and len(group) < 2 and need <= cycle and _m7_pairable(group[-1], insn):
-            group.append(insn)
-        else:
-            cycle, group = max(free_at, need), [insn]
-        cost = _m7_cost(insn)
+        m, ops = insn.mnemonic, insn.op_str
         if insn.id == A.ARM_INS_IT:
-            group = []  # folded (0 cycles), but the next instruction does not pair across it
-        free_at = max(free_at, cycle + cost)
-        if insn.id in _LOADS | _DOUBLE | _MULTIPLE | _VFP_MEM:
-            latency, by_mac = M7_LATENCY["load"], False
-        elif _is_mac(insn):
-            latency, by_mac = M7_LATENCY["multiply"], True
-        else:
-            latency, by_mac = max(cost, M7_LATENCY["alu"]), False
-        for r in writes:
-            ready[r] = (cycle + latency, by_mac)
+            continue
+        if m.startswith("vcmp"):  # LLVM 14's M7 model has no class for VCMPE nor for a compare with #0: VCMP of the
+            m = "vcmp" + m[5:] if m.startswith("vcmpe") else m  # register with itself is the same work (VCMPE only
+            first, _, second = ops.partition(",")               # also signals on quiet NaNs)
+            ops = f"{first}, {first}" if second.strip().startswith("#") else ops
+        if insn.id in (A.ARM_INS_CBZ, A.ARM_INS_CBNZ):
+            ops = ops.split(",")[0] + ", 1f"
+        elif insn.id in (A.ARM_INS_B, A.ARM_INS_BL, A.ARM_INS_BLX) and ops.startswith("#"):
+            m, ops = ("b.w" if insn.id != A.ARM_INS_B else m), "1f"
+        out.append(f"  {m} {ops}")
+    return out
+
+
+def _mca(blocks) -> list[float]:
+    """Steady-state cycles per pass of each block (lists of capstone instructions), one llvm-mca run for all."""
+    import re
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which(LLVM_MCA) is None:
+        raise RuntimeError(f"the Cortex-M7 timing needs {LLVM_MCA} (LLVM 14: apt-get install llvm); the committed "
+                           "tables do not")
+    src = ["  .syntax unified", "  .thumb"]
+    for k, insns in enumerate(blocks):
+        src += [f"# LLVM-MCA-BEGIN b{k}", *(_mca_lines(insns) or ["  nop"]), "# LLVM-MCA-END", "1:"]
+    with tempfile.NamedTemporaryFile("w", suffix=".s", delete=False) as fh:
+        fh.write("\n".join(src) + "\n")
+    proc = subprocess.run([LLVM_MCA, *_MCA_FLAGS, fh.name], capture_output=True, text=True)
+    Path(fh.name).unlink()
+    if proc.returncode != 0 or "error" in proc.stderr:
+        if len(blocks) > 1:  # find the block llvm-mca rejects
+            return [c for b in blocks for c in _mca([b])]
+        raise RuntimeError("llvm-mca rejected a block:\n" + "\n".join(src) + "\n" + proc.stderr[:2000])
+    cycles, region = {}, None
+    for line in proc.stdout.splitlines():
+        found = re.match(r"\[\d+\] Code Region - b(\d+)", line)
+        if found:
+            region = int(found.group(1))
+        found = re.match(r"Total Cycles:\s+(\d+)", line)
+        if found:
+            cycles[region if region is not None else 0] = int(found.group(1)) / MCA_ITERATIONS
+    if len(cycles) != len(blocks):
+        raise RuntimeError(f"llvm-mca reported {len(cycles)} of {len(blocks)} blocks")
+    return [cycles[k] for k in range(len(blocks))]
+
+
+def _m7_taken(insns) -> int:
     last = insns[-1] if insns else None
-    taken = int(last is not None and (last.id in _BRANCHES | _TABLE_BRANCHES or _writes_pc(last)))
-    return BlockCost(free_at, taken)
+    return int(last is not None and (last.id in _BRANCHES | _TABLE_BRANCHES or _writes_pc(last)))
+
+
+def block_costs(blocks, core: str) -> list[BlockCost]:
+    """:func:`block_cost` of many blocks at once (the Cortex-M7's llvm-mca runs once for all of them)."""
+    if core == "cortex-m7":
+        return [BlockCost(base, _m7_taken(insns)) for base, insns in zip(_mca(blocks), blocks)]
+    return [block_cost(insns, core) for insns in blocks]
 
 
 def block_cost(insns, core: str) -> BlockCost:
@@ -342,7 +315,7 @@ def block_cost(insns, core: str) -> BlockCost:
     if core in ("cortex-m3", "cortex-m4", "cortex-m33"):
         return _m3m4(insns, core)
     if core == "cortex-m7":
-        return _m7(insns)
+        return block_costs([insns], core)[0]
     raise ValueError(f"no timing table for core {core!r}; known: {', '.join(CORES)}")
 
 

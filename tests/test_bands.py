@@ -370,13 +370,16 @@ def test_a_board_held_out_of_the_fit_lands_in_the_no_data_band():
         ratios[held] = rows["latency_s"].to_numpy()[test] / model.predict(model.fit(~mine))[test]
         assert test.sum() >= 10
     spread = band_from_ratios([load_core(c).timing_factor for c in ("cortex-m4", "cortex-m7", "cortex-m33")])
-    plain_held = []
+    plain_held, held_in = [], []
     for held, other in (("stm32h7a3", "stm32u575"), ("stm32u575", "stm32h7a3")):
         lo, hi = combine_bands(band_from_ratios(ratios[other]), spread)
-        assert np.mean((ratios[held] >= lo) & (ratios[held] <= hi)) >= 0.8, held
+        inside = (ratios[held] >= lo) & (ratios[held] <= hi)
+        held_in += list(inside)
+        assert np.mean(inside) >= 0.7, held  # about 20 rows a board: 80 % within sampling error
         assert hi / lo < 4
         lo, hi = band_from_ratios(ratios[other])
         plain_held.append(np.mean((ratios[held] >= lo) & (ratios[held] <= hi)))
+    assert np.mean(held_in) >= 0.8  # both boards' rows, each judged by the band the other board makes
     # the other board's errors alone do not carry what differs between core classes: the timing spread is needed
     assert min(plain_held) < 0.8
 
@@ -398,8 +401,12 @@ def test_a_runtime_whose_kernels_are_a_representative_loop_is_not_simulated_but_
     s = jf.estimate(str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"), "nrf52840",
                     runtime="microtvm-untuned").summary
     assert s["estimate_basis"] == "extrapolated" and "representative loop" in s["estimate_basis_note"]
-    wide = bands.widest_band()
+    wide = bands.widest_band(scope="representative kernels")
+    assert wide.scope == "representative kernels"
     assert s["latency_high_s"] / s["latency_s"] == pytest.approx(wide.latency_high, rel=1e-6)
+    # wider than the band of estimates with no data on their core class: the runtime's own code is unknown too
+    no_data = bands.widest_band()
+    assert wide.latency_low < no_data.latency_low and wide.latency_high > no_data.latency_high
     cmsis = jf.estimate(str(Path(__file__).parent / "data" / "mlperf_tiny" / "kws_ds_cnn_int8.tflite"), "nrf52840",
                         runtime="tflm-cmsis-nn").summary
     assert cmsis["estimate_basis"] == "simulated"
@@ -442,3 +449,42 @@ def test_an_unknown_cache_in_front_of_serial_flash_stretches_the_low_end_to_the_
     nrf = jf.estimate(kws, "nrf52840").summary
     low = next(b for b in bands._bands() if b.basis == "simulated" and b.cores).latency_low
     assert nrf["latency_low_s"] / nrf["latency_s"] == pytest.approx(low, rel=1e-6)
+
+
+def test_the_measured_band_holds_80_percent_of_a_model_it_has_not_seen():
+    """Each MLPerf Tiny model's closed-runtime rows, predicted by ratios fitted without that model, judged by a band
+    made at the band file's quantile level from the *other* models' held-out errors only: 80 % must hold. Where the
+    file chose a level above 0.8, the nominal level alone would not have held them."""
+    import sys
+
+    from joulescope_free.datafile import load_toml
+    from joulescope_free.paths import data_dir
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from fit_cycle_model import LatencyModel
+
+    entry = next(b for b in load_toml(data_dir("power_models") / "error_bands.toml")["band"]
+                 if b["basis"] == "measured" and not b.get("runtime") and not b.get("cores"))
+    found = re.search(r"quantile level ([0-9.]+)", entry["latency_low"]["derived"])
+    level = float(found.group(1)) if found else 0.8
+    result = jf.validate()
+    rows = result.rows[result.rows["skipped"].isna()].reset_index(drop=True)
+    model = LatencyModel(rows)
+    closed = rows["runtime_label"].isin(model.labels).to_numpy()
+    bench = rows["model_path"].map(lambda p: Path(p).stem).to_numpy()
+    ratio = np.full(len(rows), np.nan)
+    for held in sorted(set(bench)):
+        test = (bench == held) & closed
+        ratio[test] = rows["latency_s"].to_numpy()[test] / model.predict(model.fit(bench != held))[test]
+
+    def held_share(at):
+        inside = []
+        for held in sorted(set(bench[closed])):
+            lo, hi = band_from_ratios(ratio[closed & (bench != held)], at)
+            r = ratio[closed & (bench == held)]
+            inside += list((r >= lo * (1 - 1e-9)) & (r <= hi * (1 + 1e-9)))
+        return np.mean(inside)
+
+    assert held_share(level) >= 0.8
+    if level > 0.8:
+        assert held_share(0.8) < 0.8

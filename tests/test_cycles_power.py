@@ -143,11 +143,12 @@ def test_datasheet_current_is_fixed_plus_per_hz():
     r2 = part.run_range(20e6)
     assert r2.name == "Range 2" and datasheet_run_current_a(part, 20e6, 1.8) == pytest.approx(
         r2.run_fixed_current_a + r2.run_current_per_hz_a * 20e6)
-    # the STM32U575 (SMPS) at 160 MHz: DS13086's 7.15 mA at 3.0 V within the least-squares line's 1.3 %,
-    # moved to 1.8 V at constant power
+    # the STM32U575 (SMPS) at 160 MHz: DS13086's 7.15 mA at 3.0 V within the least-squares line's 1.3 %; moved to
+    # 1.8 V by the SMPS law (power falling 10.7 %/V with VDD): DS13086's own 1.8 V figure, 10.5 mA, within 2.5 %
+    # (at constant power it would be 11.9 mA, 13 % high)
     u5 = load_mcu("stm32u575")
     assert datasheet_run_current_a(u5, 160e6, 3.0) == pytest.approx(7.15e-3, rel=0.013)
-    assert datasheet_run_current_a(u5, 160e6, 1.8) == pytest.approx(7.15e-3 * 3.0 / 1.8, rel=0.013)
+    assert datasheet_run_current_a(u5, 160e6, 1.8) == pytest.approx(10.5e-3, rel=0.025)
 
 
 def test_measured_inference_current_is_reproduced_at_its_calibration_point():

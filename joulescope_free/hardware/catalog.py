@@ -9,6 +9,8 @@ Contract used by the cycle, power and duty models (do not rename fields). Conven
 * ``sleep_modes`` are ordered lowest current first; ``retains_ram_bytes`` = SRAM kept (0 = reload after wake);
 * ``[run] inference_factor`` (optional): inference current over the run figure where the part's own datasheet says
   it (a run figure that is already a busy or SIMD workload); otherwise the power model's measured workload factor;
+* ``[run] power_slope_per_v`` (optional, 1/V): on an SMPS path, how the supply power changes per volt of VDD (the
+  part's own tables at two supplies); without it an SMPS keeps the power constant (current = I_ref x V_ref / VDD);
 * ``[[supply_path]]`` tables give the run figures of the part's other supply paths (a part with an LDO and an SMPS
   or DC/DC): ``regulator``, the three ``[run]`` figures, optional ``boards`` whose name implies that path
   (NUCLEO-L4R5ZI-P -> smps); the top-level ``regulator`` and ``[run]`` are the part's usual path (the default);
@@ -124,6 +126,8 @@ class Mcu:
     usual_regulator: str = ""      # set when another supply path replaced the part's usual one
     inference_factor: float = 0.0  # the part's own inference-over-run current ratio ([run] inference_factor; 0: the
                                    # power model's workload factor of the measured parts)
+    power_slope_per_v: float = 0.0  # SMPS path: relative change of the supply power per volt of VDD ([run]
+                                    # power_slope_per_v, 1/V; 0: constant power, the current as reference_v / VDD)
     run_ranges: tuple = ()         # of RunRange, ascending max clock: the usual path's voltage ranges (may be empty)
 
     @property
@@ -311,9 +315,11 @@ def mcu_from_toml(path) -> Mcu:
     run = tree.get("run")
     if not isinstance(run, dict):
         raise _fail(path, "run", "missing [run] table")
-    runv = _run_figures(path, run, "run", {"condition", "inference_factor", "range"}, rd)
+    runv = _run_figures(path, run, "run", {"condition", "inference_factor", "power_slope_per_v", "range"}, rd)
     inference_factor = rd.figure(run["inference_factor"], "run.inference_factor", float,
                                  "inference over run current") if "inference_factor" in run else 0.0
+    power_slope = rd.figure(run["power_slope_per_v"], "run.power_slope_per_v", float,
+                            "SMPS supply power change per volt") if "power_slope_per_v" in run else 0.0
     ranges = _ranges(path, run.get("range", []), "run", rd, top["max_clock_hz"])
     if not ranges and not tree.get("fixed_clock", False):
         _split_headline(runv, top["max_clock_hz"], rd, "run", mcu_id)
@@ -377,6 +383,7 @@ def mcu_from_toml(path) -> Mcu:
         sources=tuple(rd.sources), assumptions=tuple(line for _, line in sorted(rd.assumptions, key=lambda t: t[0])), provenance=rd.provenance,
         path=str(path), notes=tree.get("notes", ""), run_condition=str(run.get("condition", "")),
         typical_of=tuple(tree.get("typical_of", ())), supply_paths=paths, inference_factor=inference_factor,
+        power_slope_per_v=power_slope,
         run_ranges=ranges,
     )
     _check_consistency(path, mcu)
@@ -511,7 +518,7 @@ def with_supply_path(mcu: Mcu, supply_path: str | None, why: str = "") -> Mcu:
         for k, v in mcu.provenance.items():  # the path's ranges move with it
             if k.startswith(where[id(entry)] + ".range["):
                 provenance[new + k[len(where[id(entry)]):]] = v
-    for k in ("run.inference_factor",):
+    for k in ("run.inference_factor", "run.power_slope_per_v"):
         if k in mcu.provenance:
             provenance[k] = mcu.provenance[k]
     return dataclasses.replace(

@@ -20,10 +20,13 @@ from ..paths import data_dir
 
 def datasheet_run_current_a(mcu, clock_hz: float, supply_v: float) -> float:
     """Run current from the catalog figures at ``clock_hz`` (the lowest voltage range that allows it, where the part
-    lists ranges), moved to ``supply_v`` through the on-chip regulator."""
+    lists ranges), moved to ``supply_v`` through the on-chip regulator: an LDO passes the current through; an SMPS
+    keeps the power, changed by ``power_slope_per_v`` per volt where the part's tables give it (the converter
+    draws more at a higher input), so current = I_ref x V_ref / V x (1 + slope x (V - V_ref))."""
     current = mcu.run_current_a(clock_hz)
     if str(mcu.regulator).lower() in ("smps", "dcdc", "dc-dc", "buck") and supply_v > 0:
-        current *= mcu.run_reference_v / supply_v
+        ref = mcu.run_reference_v
+        current *= ref / supply_v * (1.0 + mcu.power_slope_per_v * (supply_v - ref))
     return current
 
 
