@@ -51,7 +51,6 @@ routines, which are ordinary integer instructions costed by the tables above):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import capstone
 from capstone import arm_const as A
@@ -250,9 +249,11 @@ def _mca_lines(insns) -> list[str]:
         m, ops = insn.mnemonic, insn.op_str
         if insn.id == A.ARM_INS_IT:
             continue
-        if m.startswith("vcmp"):  # LLVM 14's M7 model has no class for VCMPE nor for a compare with #0: VCMP of the
-            m = "vcmp" + m[5:] if m.startswith("vcmpe") else m  # register with itself is the same work (VCMPE only
-            first, _, second = ops.partition(",")               # also signals on quiet NaNs)
+        if m.startswith("vcmp"):
+            # LLVM 14's M7 model has no class for VCMPE nor for a compare with #0: VCMP of the register with itself
+            # is the same work (VCMPE only also signals on quiet NaNs)
+            m = "vcmp" + m[len("vcmpe"):] if m.startswith("vcmpe") else m
+            first, _, second = ops.partition(",")
             ops = f"{first}, {first}" if second.strip().startswith("#") else ops
         if insn.id in (A.ARM_INS_CBZ, A.ARM_INS_CBNZ):
             ops = ops.split(",")[0] + ", 1f"
@@ -267,7 +268,6 @@ def _mca(blocks) -> list[float]:
     import re
     import shutil
     import subprocess
-    import tempfile
 
     if shutil.which(LLVM_MCA) is None:
         raise RuntimeError(f"the Cortex-M7 timing needs {LLVM_MCA} (LLVM 14: apt-get install llvm); the committed "
@@ -275,10 +275,7 @@ def _mca(blocks) -> list[float]:
     src = ["  .syntax unified", "  .thumb"]
     for k, insns in enumerate(blocks):
         src += [f"# LLVM-MCA-BEGIN b{k}", *(_mca_lines(insns) or ["  nop"]), "# LLVM-MCA-END", "1:"]
-    with tempfile.NamedTemporaryFile("w", suffix=".s", delete=False) as fh:
-        fh.write("\n".join(src) + "\n")
-    proc = subprocess.run([LLVM_MCA, *_MCA_FLAGS, fh.name], capture_output=True, text=True)
-    Path(fh.name).unlink()
+    proc = subprocess.run([LLVM_MCA, *_MCA_FLAGS, "-"], input="\n".join(src) + "\n", capture_output=True, text=True)
     if proc.returncode != 0 or "error" in proc.stderr:
         if len(blocks) > 1:  # find the block llvm-mca rejects
             return [c for b in blocks for c in _mca([b])]
