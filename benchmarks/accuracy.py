@@ -275,10 +275,10 @@ def main() -> None:
     entries.append(combined([lobo_band, {"latency": spread, "energy": spread}],
                             f"no measured or simulated data on the core class: {board_how}, combined with "
                             f"{spread_how}", basis="extrapolated", scope="no data"))
-    # representative kernels (a stand-in loop, not the runtime's code): the no-data band combined with how far the
-    # runtimes' real code lies from one simulated baseline on the same boards: every row's measured latency over
-    # the TFLM + CMSIS-NN estimate of that model, board and clock, around their geometric mean (the implementations'
-    # spread, not their offset)
+    # kernels no board measured (a runtime whose kernel table is a stand-in loop, a model that is mostly float32 or
+    # hybrid layers): the no-data band combined with how far the runtimes' real code lies from one simulated baseline
+    # on the same boards: every row's measured latency over the TFLM + CMSIS-NN estimate of that model, board and
+    # clock, around their geometric mean (the implementations' spread, not their offset)
     base_lat = {}
     for m, b, f in set(zip(rows["model_path"], rows["mcu_id"], rows["clock_hz"])):
         base_lat[(m, b, f)] = jf.estimate(m, b, runtime="tflm-cmsis-nn", clock_mhz=f / 1e6).summary["latency_s"]
@@ -290,9 +290,9 @@ def main() -> None:
                 f"runtimes' own code lies from one simulated baseline)")
     entries.append(combined([lobo_band, {"latency": spread, "energy": spread},
                              {"latency": impl_band, "energy": impl_band}],
-                            f"a runtime whose kernel table is a representative loop, not its own code: {board_how}, "
+                            f"kernels no board measured (a representative loop, float32 layers): {board_how}, "
                             f"combined with {spread_how} and with {impl_how}", basis="extrapolated",
-                            scope="representative kernels"))
+                            scope="unmeasured kernels"))
     pooled = (lat_ratio[closed], e_ratio[closed])
     model_levels = (level_for(pooled[0], bench[closed]), level_for(pooled[1], bench[closed]))
     entries.append(_band_entry("calibrated", *pooled, "pooled leave-one-model-out predictions (a calibration fixes "

@@ -44,8 +44,8 @@ class Band:
     notes: tuple = ()
     placeholder: bool = False     # a figure is marked ``derived = "placeholder ..."``: not yet validated
     scope: str = ""               # "no data": the band of an estimate with nothing measured or simulated on its
-                                  # core class behind it (:func:`widest_band`); "representative kernels": of a
-                                  # runtime whose kernel table is a stand-in loop; never picked by :func:`find_band`
+                                  # core class behind it (:func:`widest_band`); "unmeasured kernels": of kernels no
+                                  # board measured (a stand-in loop, float32 layers); never picked by :func:`find_band`
 
 
 def band_from_ratios(ratios, coverage: float = 0.8, floor: tuple | None = None) -> tuple[float, float]:
@@ -233,15 +233,16 @@ def no_data_reason(runtime, core: str) -> str:
     return ""
 
 
-#: the band file's scopes: an estimate without data on its core class; a runtime whose kernel table is a stand-in
-SCOPES = ("no data", "representative kernels")
+#: the band file's scopes: an estimate without data on its core class; an estimate whose kernels no board measured
+#: (a runtime whose kernel table is a stand-in loop, a model that is mostly float32 or hybrid layers)
+SCOPES = ("no data", "unmeasured kernels")
 
 
 def widest_band(path=None, scope: str = "no data") -> Band | None:
     """The band of an estimate with no data behind it for its core class: the file's ``scope = "no data"`` entry
     (written by benchmarks/accuracy.py from the held-out errors of such estimates), else the envelope of every band
-    in the file (lowest low, highest high factors). ``scope = "representative kernels"``: the entry of a runtime whose
-    kernel table is a stand-in loop rather than its own code (falling back to the "no data" one)."""
+    in the file (lowest low, highest high factors). ``scope = "unmeasured kernels"``: the entry of an estimate whose
+    kernels no board measured (falling back to the "no data" one)."""
     entries = _bands(str(path) if path else None)
     if not entries:
         return None
@@ -265,8 +266,8 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", 
     """(Band or None, the summary keys that do not depend on the estimate, the assumption line), once per
     runtime, core, calibration, ``unknown_target`` (why the target itself is unknown, e.g. a typical part above
     its own clock: the widest band, basis extrapolated) and ``unvalidated`` (why the kernels that dominate this
-    model were never measured on any board, e.g. float32 layers: a simulated estimate gets the simulated band of a
-    core class the table never measured, a measured one the widest band)."""
+    model were never measured on any board, e.g. float32 layers: the band of kernels no board measured, as a runtime
+    whose kernel table is a stand-in loop gets)."""
     key = (runtime.label, runtime.kernels, runtime.build, runtime.version_note, core, calibrated, unknown_target,
            unvalidated)
     if key not in _BASIS_CACHE:
@@ -278,12 +279,12 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", 
             unknown_target = "; ".join(x for x in (unknown_target, unvalidated) if x)
         band = find_band(basis, runtime.label, core)
         if unvalidated and basis == "simulated":
-            band = find_band(basis, runtime.label, None)  # the basis-wide entry: no measured core class
-            why = f"{why}; {unvalidated}: the simulated band of a core class the table never measured"
+            band = widest_band(scope="unmeasured kernels")
+            why = f"{why}; {unvalidated}: the band of kernels no board measured"
         no_data = no_data_reason(runtime, core) if basis == "extrapolated" else ""
         no_data = "; ".join(x for x in (no_data, unknown_target if not calibrated else "") if x)
         if no_data:
-            scope = "representative kernels" if runtime.representative_kernels else "no data"
+            scope = "unmeasured kernels" if runtime.representative_kernels or unvalidated else "no data"
             band, why = widest_band(scope=scope), f"{why}; {no_data}: the widest band"
         fixed = {"estimate_basis": basis, "estimate_basis_note": why, "band_interval": None, "band_validated": None}
         if band is None:
@@ -291,12 +292,12 @@ def _basis_band(runtime, core: str, calibrated: bool, unknown_target: str = "", 
         else:
             fixed.update(band_interval=band.coverage, band_validated=not band.placeholder)
             scope = f"{band.runtime} on {', '.join(band.cores)}" if band.runtime else f"every {basis} estimate"
-            if no_data:
+            if no_data or band.scope:
                 what = {"no data": "the held-out errors of estimates without data on their core class",
-                        "representative kernels": "the held-out errors of estimates without data on their core "
-                                                  "class, widened by how far runtimes' own code lies from the "
-                                                  "simulated kernels"}.get(band.scope, "the envelope of every band")
-                scope = f"any estimate: {what} (no data for {runtime.label} on {core})"
+                        "unmeasured kernels": "the held-out errors of estimates without data on their core "
+                                              "class, widened by how far runtimes' own code lies from the "
+                                              "simulated kernels"}.get(band.scope, "the envelope of every band")
+                scope = f"any estimate: {what}" + (f" (no data for {runtime.label} on {core})" if no_data else "")
             validated = "a PLACEHOLDER band, not yet validated" if band.placeholder else \
                 f"from the validation of {scope}"
             note = (f"error band ({band.coverage * 100:.0f} % interval), basis {basis}: {why}; latency "

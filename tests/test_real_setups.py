@@ -33,7 +33,7 @@ PART_OF_CORE = {c: c for c in CORE_CLASSES} | {"cortex-a72": "rpi4", "cortex-a15
 
 def _widest_from_the_file(scope: str = "no data") -> tuple:
     """The band of an estimate without data on its core class, read straight from the TOML: the entry of scope
-    "no data" (of a runtime whose kernels are a representative loop: "representative kernels") where the file has
+    "no data" (of a runtime whose kernels are a representative loop: "unmeasured kernels") where the file has
     one, else the envelope of every band."""
     bands = load_toml(data_dir("power_models") / "error_bands.toml")["band"]
     own = [b for b in bands if b.get("scope") == scope] or [b for b in bands if b.get("scope") == "no data"]
@@ -107,7 +107,7 @@ def _runs_on(rt, part) -> bool:
 @pytest.mark.parametrize("runtime", [r.id for r in list_runtimes()])
 def test_every_runtime_on_every_core_estimates_or_refuses_clearly(runtime):
     rt = load_runtime(runtime)
-    widest = _widest_from_the_file("representative kernels" if rt.representative_kernels else "no data")
+    widest = _widest_from_the_file("unmeasured kernels" if rt.representative_kernels else "no data")
     for core, part_id in PART_OF_CORE.items():
         part = load_mcu(part_id)
         if not _runs_on(rt, part):
