@@ -176,43 +176,39 @@ def check_expf(arguments, values) -> None:
         raise AssertionError(f"target expf is {int(ulp.max())} ulp from exp (allowed {EXPF_MAX_ULP})")
 
 
-def _window(shape, out_y, out_x):
-    """Input coordinates of output (out_y, out_x) for every tap, with the validity mask."""
+def _taps(shape):
+    """For every filter tap (fy, fx): (fy, fx, valid, iy, ix), where ``valid`` [out_h, out_w] marks the outputs whose
+    input row/column for that tap lies inside the image (the rest is padding) and iy, ix are those input coordinates,
+    clipped into the image so they can index it."""
     oy = np.arange(shape["out_h"])[:, None] * shape["stride_h"] - shape["pad_h"]
     ox = np.arange(shape["out_w"])[None, :] * shape["stride_w"] - shape["pad_w"]
-    return oy, ox
+    for fy in range(shape["k_h"]):
+        for fx in range(shape["k_w"]):
+            iy, ix = oy + fy, ox + fx
+            valid = (iy >= 0) & (iy < shape["in_h"]) & (ix >= 0) & (ix < shape["in_w"])
+            yield fy, fx, valid, np.clip(iy, 0, shape["in_h"] - 1), np.clip(ix, 0, shape["in_w"] - 1)
 
 
 def reference_conv(x, w, bias, shape, fused: bool):
     n, oh, ow, co = shape["batch"], shape["out_h"], shape["out_w"], shape["out_c"]
-    oy, ox = _window(shape, 0, 0)
     total = np.zeros((n, oh, ow, co), dtype=F32)
-    for fy in range(shape["k_h"]):
-        for fx in range(shape["k_w"]):
-            iy, ix = oy + fy, ox + fx
-            valid = ((iy >= 0) & (iy < shape["in_h"]) & (ix >= 0) & (ix < shape["in_w"]))
-            iyc, ixc = np.clip(iy, 0, shape["in_h"] - 1), np.clip(ix, 0, shape["in_w"] - 1)
-            for ic in range(shape["in_c"]):
-                xv = np.broadcast_to(x[:, iyc, ixc, ic], (n, oh, ow))[..., None]
-                new = _mac(total, xv, w[:, fy, fx, ic], fused)
-                total = np.where(valid[None, :, :, None], new, total)
+    for fy, fx, valid, iyc, ixc in _taps(shape):
+        for ic in range(shape["in_c"]):
+            xv = np.broadcast_to(x[:, iyc, ixc, ic], (n, oh, ow))[..., None]
+            new = _mac(total, xv, w[:, fy, fx, ic], fused)
+            total = np.where(valid[None, :, :, None], new, total)
     return (total + bias).astype(F32)
 
 
 def reference_depthwise(x, w, bias, shape, fused: bool):
     n, oh, ow, co = shape["batch"], shape["out_h"], shape["out_w"], shape["out_c"]
     mult = shape.get("ch_mult", 1)
-    oy, ox = _window(shape, 0, 0)
     total = np.zeros((n, oh, ow, co), dtype=F32)
     ic_of = np.arange(co) // mult
-    for fy in range(shape["k_h"]):
-        for fx in range(shape["k_w"]):
-            iy, ix = oy + fy, ox + fx
-            valid = ((iy >= 0) & (iy < shape["in_h"]) & (ix >= 0) & (ix < shape["in_w"]))
-            iyc, ixc = np.clip(iy, 0, shape["in_h"] - 1), np.clip(ix, 0, shape["in_w"] - 1)
-            xv = np.broadcast_to(x[:, iyc, ixc, :], (n, oh, ow, x.shape[3]))[..., ic_of]
-            new = _mac(total, xv, w[0, fy, fx, :], fused)
-            total = np.where(valid[None, :, :, None], new, total)
+    for fy, fx, valid, iyc, ixc in _taps(shape):
+        xv = np.broadcast_to(x[:, iyc, ixc, :], (n, oh, ow, x.shape[3]))[..., ic_of]
+        new = _mac(total, xv, w[0, fy, fx, :], fused)
+        total = np.where(valid[None, :, :, None], new, total)
     return (total + bias).astype(F32)
 
 
@@ -225,17 +221,13 @@ def reference_fc(x, w, bias, fused: bool):
 
 def reference_pool(x, shape, kind: str):
     n, oh, ow, c = shape["batch"], shape["out_h"], shape["out_w"], shape["out_c"]
-    oy, ox = _window(shape, 0, 0)
     total = np.full((n, oh, ow, c), np.finfo(F32).min if kind == "maxpool" else 0.0, dtype=F32)
     count = np.zeros((oh, ow), dtype=F32)
-    for fy in range(shape["k_h"]):
-        for fx in range(shape["k_w"]):
-            iy, ix = oy + fy, ox + fx
-            valid = ((iy >= 0) & (iy < shape["in_h"]) & (ix >= 0) & (ix < shape["in_w"]))
-            xv = x[:, np.clip(iy, 0, shape["in_h"] - 1), np.clip(ix, 0, shape["in_w"] - 1), :]
-            new = np.maximum(total, xv) if kind == "maxpool" else (total + xv).astype(F32)
-            total = np.where(valid[None, :, :, None], new, total)
-            count = (count + valid.astype(F32)).astype(F32)
+    for _, _, valid, iyc, ixc in _taps(shape):
+        xv = x[:, iyc, ixc, :]
+        new = np.maximum(total, xv) if kind == "maxpool" else (total + xv).astype(F32)
+        total = np.where(valid[None, :, :, None], new, total)
+        count = (count + valid.astype(F32)).astype(F32)
     if kind == "maxpool":
         return total
     return (total / count[None, :, :, None]).astype(F32)
@@ -283,17 +275,12 @@ def reference_hybrid_conv(x, wq, channel_scales, bias, shape, fused: bool):
     qs, factors, offsets = zip(*(asymmetric_quantize(x[b].ravel(), fused) for b in range(n)))
     xq = np.stack(qs).reshape(x.shape).astype(np.int64)
     oh, ow, co = shape["out_h"], shape["out_w"], shape["out_c"]
-    oy, ox = _window(shape, 0, 0)
     acc = np.zeros((n, oh, ow, co), dtype=np.int64)
     off = np.array(offsets, dtype=np.int64)[:, None, None]
-    for fy in range(shape["k_h"]):
-        for fx in range(shape["k_w"]):
-            iy, ix = oy + fy, ox + fx
-            valid = ((iy >= 0) & (iy < shape["in_h"]) & (ix >= 0) & (ix < shape["in_w"]))
-            iyc, ixc = np.clip(iy, 0, shape["in_h"] - 1), np.clip(ix, 0, shape["in_w"] - 1)
-            for ic in range(shape["in_c"]):
-                xv = (xq[:, iyc, ixc, ic] - off)[..., None]
-                acc += np.where(valid[None, :, :, None], xv * wq[:, fy, fx, ic].astype(np.int64), 0)
+    for fy, fx, valid, iyc, ixc in _taps(shape):
+        for ic in range(shape["in_c"]):
+            xv = (xq[:, iyc, ixc, ic] - off)[..., None]
+            acc += np.where(valid[None, :, :, None], xv * wq[:, fy, fx, ic].astype(np.int64), 0)
     acc_f = acc.astype(np.int32).astype(F32)
     factor = np.array(factors, dtype=F32)[:, None, None, None]
     scaled = (acc_f * channel_scales).astype(F32)
