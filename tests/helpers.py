@@ -22,6 +22,23 @@ def run_cli(capsys, *argv) -> tuple:
     return exc.value.code or 0, out, err
 
 
+def cli_ok(*argv) -> None:
+    """Run ``energy ARGV...`` in this process and require exit status 0 (its output stays for ``capsys``)."""
+    try:
+        main(list(map(str, argv)))
+    except SystemExit as exc:
+        assert exc.code in (0, None), exc.code
+
+
+def refused(capsys, *argv) -> str:
+    """The one-line error of ``energy ARGV...`` refused as bad input (exit status 2, no traceback), stripped."""
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and "Traceback" not in err, err
+    err = err.strip()
+    assert len(err.splitlines()) == 1, err
+    return err
+
+
 def kernel_harness(compiler: str, install: str) -> None:
     """Skip the test, saying what to install, where the ``[kernels]`` extra or the cross ``compiler`` is missing
     (``install``: the Debian packages that bring it); else put kernel_sim/ on ``sys.path``."""

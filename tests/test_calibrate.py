@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import trace_factory as tf  # noqa: E402
+from helpers import run_cli  # noqa: E402
 
 from joulescope_free.datafile import as_figure, load_toml  # noqa: E402
 from joulescope_free.errors import UserError  # noqa: E402
@@ -175,15 +176,11 @@ def test_load_calibration_rejects_bad_files(tmp_path, text, words):
 
 
 def test_cli_calibrate_refuses_to_overwrite(tmp_path, models, capsys):
-    from joulescope_free.cli import main
-
     trace = _trace(tmp_path, "t.jls")
     out = tmp_path / "board.toml"
     out.write_text("mine\n")
-    with pytest.raises(SystemExit) as exc:
-        main(["calibrate", str(trace), "--model", str(models[0]), "--mcu", "nrf52840", "-o", str(out)])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err
+    code, _, err = run_cli(capsys, "calibrate", trace, "--model", models[0], "--mcu", "nrf52840", "-o", out)
+    assert code == 2
     assert "exists; add --force" in err and err.count("\n") == 1
     assert out.read_text() == "mine\n"
 
@@ -199,17 +196,14 @@ def _real_chain():
 def test_round_trip_measure_calibrate_estimate(tmp_path, capsys):
     """Measured trace -> calibrate -> estimate reproduces the measured duration and energy within 5 %."""
     from joulescope_free.api import estimate
-    from joulescope_free.cli import main
 
     base = _real_chain()
     trace = tmp_path / "kws.jls"
     tf.write_jls(trace, tf.Truth(sample_rate_hz=20_000, burst_s=0.080, burst_a=12e-3, baseline_a=4.2e-6))
     out = tmp_path / "board.toml"
-    main_args = ["calibrate", str(trace), "--model", str(KWS), "--mcu", "nrf52840", "-o", str(out)]
-    with pytest.raises(SystemExit) as exc:
-        main(main_args)
-    assert exc.value.code in (0, None), capsys.readouterr().err
-    assert "latency scale" in capsys.readouterr().out
+    code, stdout, err = run_cli(capsys, "calibrate", trace, "--model", KWS, "--mcu", "nrf52840", "-o", out)
+    assert code == 0, err
+    assert "latency scale" in stdout
 
     r = estimate(KWS, mcu="nrf52840", supply_v=3.0, power_model=out)
     assert r.summary["latency_s"] == pytest.approx(0.080, rel=0.05)

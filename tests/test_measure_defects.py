@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import trace_factory as tf  # noqa: E402
 from test_calibrate import FakeEstimate  # noqa: E402
 
-from joulescope_free.cli import main  # noqa: E402
+from helpers import refused, run_cli  # noqa: E402
 from joulescope_free.errors import UserError  # noqa: E402
 from joulescope_free.measure.api import measure  # noqa: E402
 from joulescope_free.measure.calibrate import calibrate, load_calibration  # noqa: E402
@@ -88,10 +88,8 @@ def test_implausible_calibration_is_written_with_a_warning_naming_the_cause(tmp_
         trace = tmp_path / "t.jls"
         tf.write_jls(trace, tf.Truth())   # 80 ms at 12 mA, 3.0 V
         out = tmp_path / "board.toml"
-        with pytest.raises(SystemExit) as exc:
-            main(["calibrate", str(trace), "--model", str(model), "--mcu", "nrf52840", "-o", str(out)])
-        assert exc.value.code in (0, None)
-        text = capsys.readouterr().out
+        code, text, _ = run_cli(capsys, "calibrate", trace, "--model", model, "--mcu", "nrf52840", "-o", out)
+        assert code == 0
         assert out.exists() and "warning:" in text
         warning = [n for n in load_calibration(out).notes if n.startswith("warning")]
         assert len(warning) == 1 and all(w in warning[0] for w in words)
@@ -118,10 +116,9 @@ def test_calibrate_json_is_one_json_document(tmp_path, monkeypatch, capsys):
     trace = tmp_path / "t.jls"
     tf.write_jls(trace, tf.Truth())
     out = tmp_path / "board.toml"
-    with pytest.raises(SystemExit) as exc:
-        main(["calibrate", str(trace), "--model", str(model), "--mcu", "nrf52840", "-o", str(out), "--json"])
-    assert exc.value.code in (0, None)
-    d = json.loads(capsys.readouterr().out)
+    code, out_text, _ = run_cli(capsys, "calibrate", trace, "--model", model, "--mcu", "nrf52840", "-o", out, "--json")
+    assert code == 0
+    d = json.loads(out_text)
     assert d["latency_scale"] == pytest.approx(0.08 / 0.100, rel=2e-3)
     assert d["sleep_current_a"] == pytest.approx(5e-6, rel=0.03)
     assert d["path"] == str(out)
@@ -138,11 +135,8 @@ def test_non_finite_samples_exit_2_with_one_line_naming_the_row(tmp_path, capsys
             "calibrate": ["calibrate", str(trace), "--model", str(Path(__file__).parent / "data" / "mlperf_tiny"
                                                                    / "kws_ds_cnn_int8.tflite"),
                           "--mcu", "nrf52840", "-o", str(tmp_path / "o.toml")]}[command]
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and word in err and "data row 4 (line 5)" in err
+    err = refused(capsys, *args)
+    assert word in err and "data row 4 (line 5)" in err
     assert not (tmp_path / "o.toml").exists()
 
 

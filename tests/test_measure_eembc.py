@@ -11,8 +11,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from helpers import cli_ok, refused
 
-from joulescope_free.cli import main
 from joulescope_free.errors import UserError
 from joulescope_free.measure.api import measure
 
@@ -77,7 +77,7 @@ def test_the_bin_file_itself_gives_the_same_run_and_supply_gives_a_current():
 
 
 def test_a_folder_tree_is_one_table_json_and_csv(tmp_path, capsys):
-    main_ok(["measure", str(EEMBC), "--json"])
+    cli_ok("measure", str(EEMBC), "--json")
     d = json.loads(capsys.readouterr().out)
     assert d["format"] == "eembc" and len(d["runs"]) == 3
     by_system = {r["system"]: r for r in d["runs"]}
@@ -85,7 +85,7 @@ def test_a_folder_tree_is_one_table_json_and_csv(tmp_path, capsys):
     assert by_system["NUCLEO_U575ZI_Q"]["energy_per_inference_j"] * 1e6 == pytest.approx(1004.221, rel=5e-3)
     assert by_system["NUCLEO_U575ZI_Q"]["submitter"] == "STMicroelectronics"
     out = tmp_path / "runs.csv"
-    main_ok(["measure", str(EEMBC), "--csv", str(out)])
+    cli_ok("measure", str(EEMBC), "--csv", str(out))
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 3
     krai = next(r for r in rows if r["submitter"] == "Krai")
@@ -95,7 +95,7 @@ def test_a_folder_tree_is_one_table_json_and_csv(tmp_path, capsys):
 
 
 def test_single_run_json_has_windows_beside_the_stated_figures(capsys):
-    main_ok(["measure", str(ST), "--json", "--supply-v", "1.8"])
+    cli_ok("measure", str(ST), "--json", "--supply-v", "1.8")
     d = json.loads(capsys.readouterr().out)
     assert len(d["windows"]) == 5
     w = d["windows"][0]
@@ -117,8 +117,8 @@ def test_calibrating_from_a_run_estimates_another_model_on_the_same_part(tmp_pat
     """Krai's kws run on the NUCLEO-L4R5ZI (X-CUBE-AI 8.0, 120 MHz, 3.0 V per the system description) calibrates
     the board; the calibrated estimate of ic_resnet8 then stands beside Krai's published ic figure."""
     board = tmp_path / "krai.toml"
-    main_ok(["calibrate", str(KRAI), "--model", str(MLPERF / "kws_ds_cnn_int8.tflite"), "--mcu", "stm32l4r5",
-             "--runtime", "x-cube-ai@8.0", "--clock-mhz", "120", "--supply-v", "3.0", "-o", str(board), "--json"])
+    cli_ok("calibrate", str(KRAI), "--model", str(MLPERF / "kws_ds_cnn_int8.tflite"), "--mcu", "stm32l4r5",
+             "--runtime", "x-cube-ai@8.0", "--clock-mhz", "120", "--supply-v", "3.0", "-o", str(board), "--json")
     d = json.loads(capsys.readouterr().out)
     assert d["sleep_current_a"] is None  # back-to-back inferences: no idle time measured
     assert any("cannot resolve single inferences" in n for n in d["notes"])
@@ -129,8 +129,8 @@ def test_calibrating_from_a_run_estimates_another_model_on_the_same_part(tmp_pat
     assert row["inference_current_a"] == pytest.approx(75.3428e-3 / 3.0, rel=1e-3)
 
     def estimate_uj(model: str) -> float:
-        main_ok(["estimate", str(MLPERF / model), "--mcu", "stm32l4r5", "--runtime", "x-cube-ai@8.0",
-                 "--clock-mhz", "120", "--supply-v", "3.0", "--power-model", str(board), "--json"])
+        cli_ok("estimate", str(MLPERF / model), "--mcu", "stm32l4r5", "--runtime", "x-cube-ai@8.0",
+                 "--clock-mhz", "120", "--supply-v", "3.0", "--power-model", str(board), "--json")
         return json.loads(capsys.readouterr().out)["summary"]["energy_per_inference_j"] * 1e6
 
     # the calibrated board reproduces the run it was calibrated from ...
@@ -146,12 +146,9 @@ def test_calibrating_from_a_run_without_supply_is_one_line(tmp_path, capsys):
     run = _copy_run(tmp_path)
     log = run / "log.txt"
     log.write_text("".join(ln for ln in log.read_text().splitlines(True) if "m-voltage-mv" not in ln))
-    with pytest.raises(SystemExit) as exc:
-        main(["calibrate", str(run), "--model", str(MLPERF / "kws_ds_cnn_int8.tflite"), "--mcu", "stm32l4r5",
-              "-o", str(tmp_path / "b.toml")])
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "--supply-v" in err and "Operating at" in err
+    err = refused(capsys, "calibrate", str(run), "--model", str(MLPERF / "kws_ds_cnn_int8.tflite"), "--mcu",
+                  "stm32l4r5", "-o", str(tmp_path / "b.toml"))
+    assert "--supply-v" in err and "Operating at" in err
     assert not (tmp_path / "b.toml").exists()
 
 
@@ -164,19 +161,11 @@ def _copy_run(tmp_path) -> Path:
     return run
 
 
-def _bad_cli(args, capsys) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    return err
-
 
 def test_a_run_without_timestamps_is_one_line(tmp_path, capsys):
     run = _copy_run(tmp_path)
     (run / "trace1-timestamps.json").unlink()
-    err = _bad_cli(["measure", str(run)], capsys)
+    err = refused(capsys, "measure", str(run))
     assert "trace1-timestamps.json" in err and "window edges" in err
 
 
@@ -185,7 +174,7 @@ def test_a_sample_rate_of_zero_is_one_line(tmp_path, capsys):
     data = bytearray((run / "trace1-energy.bin").read_bytes())
     data[1:5] = struct.pack("<f", 0.0)
     (run / "trace1-energy.bin").write_bytes(bytes(data))
-    err = _bad_cli(["measure", str(run / "trace1-energy.bin")], capsys)
+    err = refused(capsys, "measure", str(run / "trace1-energy.bin"))
     assert "sample rate is 0 Hz" in err
 
 
@@ -193,16 +182,16 @@ def test_a_truncated_bin_and_a_foreign_bin_are_one_line(tmp_path, capsys):
     run = _copy_run(tmp_path)
     with (run / "trace1-energy.bin").open("ab") as fh:
         fh.write(b"\x00\x01")
-    assert "partial 4-byte sample" in _bad_cli(["measure", str(run)], capsys)
+    assert "partial 4-byte sample" in refused(capsys, "measure", str(run))
     foreign = tmp_path / "trace1-energy.bin"
     foreign.write_bytes(b"\x00" * 40)
-    assert "first byte 0x00" in _bad_cli(["measure", str(foreign)], capsys)
+    assert "first byte 0x00" in refused(capsys, "measure", str(foreign))
 
 
 def test_timestamps_of_another_run_are_refused(tmp_path, capsys):
     run = _copy_run(tmp_path)
     (run / "trace1-timestamps.json").write_text("[0.1, 2.0, 13.0]")
-    err = _bad_cli(["measure", str(run)], capsys)
+    err = refused(capsys, "measure", str(run))
     assert "3 window edges" in err and "5 inference windows" in err
 
 
@@ -221,13 +210,6 @@ def test_in_a_tree_a_damaged_run_keeps_its_row_with_the_reason(tmp_path):
 def test_marker_and_plot_do_not_apply_to_a_run(tmp_path, capsys):
     with pytest.raises(UserError, match="EnergyRunner"):
         measure(KRAI, marker="D0")
-    err = _bad_cli(["measure", str(KRAI), "--plot", str(tmp_path / "p.png")], capsys)
+    err = refused(capsys, "measure", str(KRAI), "--plot", str(tmp_path / "p.png"))
     assert "--plot" in err
     assert not (tmp_path / "p.png").exists()
-
-
-def main_ok(args):
-    try:
-        main(args)
-    except SystemExit as exc:
-        assert exc.code in (0, None), exc.code

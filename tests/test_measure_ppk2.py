@@ -17,8 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import trace_factory as tf  # noqa: E402
+from helpers import cli_ok, refused  # noqa: E402
 
-from joulescope_free.cli import main  # noqa: E402
 from joulescope_free.measure.api import measure  # noqa: E402
 from joulescope_free.measure.readers import open_trace  # noqa: E402
 
@@ -86,17 +86,17 @@ def test_ppk2_through_the_cli(tmp_path, capsys):
     t, i, _, marker = tf.signals(truth, seed=2)
     codes = [[1, 2 if marker[k] else 1] + [1] * 6 for k in range(len(t))]   # marker on D1
     path = write_ppk2(tmp_path / "rec.ppk2", (i * 1e6).astype("<f4"), codes, rate=10_000)
-    main_ok(["measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--json"])
+    cli_ok("measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--json")
     d = json.loads(capsys.readouterr().out)
     assert d["format"] == "ppk2-file" and d["summary"]["n_events"] == truth.n_bursts
     assert d["summary"]["event_duration_s"] == pytest.approx(truth.burst_s + 2 * truth.marker_pad_s, abs=2e-4)
     events = tmp_path / "events.csv"
-    main_ok(["measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--csv", str(events)])
+    cli_ok("measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--csv", str(events))
     rows = list(csv.DictReader(events.open()))
     assert len(rows) == truth.n_bursts
     assert float(rows[0]["energy_j"]) == pytest.approx(truth.marker_energy_j, rel=5e-3)
     capsys.readouterr()
-    err = _bad_cli(["measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--csv", str(events)], capsys)
+    err = refused(capsys, "measure", str(path), "--marker", "D1", "--supply-v", "3.0", "--csv", str(events))
     assert "--force" in err   # never overwrites a file unasked
 
 
@@ -135,30 +135,22 @@ def test_legacy_ppk_round_trip(tmp_path, wrapped):
 
 
 # ------------------------------------------------------------------------------------------ bad files
-def _bad_cli(args, capsys) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    assert exc.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    return err
-
 
 def test_zip_without_session_raw_is_one_line(tmp_path, capsys):
     path = write_ppk2(tmp_path / "x.ppk2", [1.0, 2.0], [[1] * 8] * 2, session=False)
-    err = _bad_cli(["measure", str(path), "--supply-v", "3"], capsys)
+    err = refused(capsys, "measure", str(path), "--supply-v", "3")
     assert "no session.raw" in err and "metadata.json" in err
 
 
 def test_truncated_frame_is_one_line(tmp_path, capsys):
     path = write_ppk2(tmp_path / "x.ppk2", [1.0, 2.0, 3.0], [[1] * 8] * 3, tail=b"\x00\x00\x80")
-    err = _bad_cli(["measure", str(path), "--supply-v", "3"], capsys)
+    err = refused(capsys, "measure", str(path), "--supply-v", "3")
     assert "partial 6-byte frame" in err and "3 byte(s)" in err
 
 
 def test_sample_rate_of_zero_is_one_line(tmp_path, capsys):
     path = write_ppk2(tmp_path / "x.ppk2", [1.0, 2.0, 3.0], [[1] * 8] * 3, rate=0)
-    err = _bad_cli(["measure", str(path), "--supply-v", "3"], capsys)
+    err = refused(capsys, "measure", str(path), "--supply-v", "3")
     assert "sample rate is 0 Hz" in err
 
 
@@ -166,14 +158,7 @@ def test_damaged_zip_and_damaged_ppk_are_one_line(tmp_path, capsys):
     good = write_ppk2(tmp_path / "x.ppk2", [1.0] * 100, [[1] * 8] * 100, compression=zipfile.ZIP_STORED)
     cut = tmp_path / "cut.ppk2"
     cut.write_bytes(good.read_bytes()[:300])
-    assert "cut.ppk2" in _bad_cli(["measure", str(cut), "--supply-v", "3"], capsys)
+    assert "cut.ppk2" in refused(capsys, "measure", str(cut), "--supply-v", "3")
     old = tmp_path / "old.ppk"
     old.write_bytes(b"this is not deflate data at all")
-    assert "old.ppk" in _bad_cli(["measure", str(old), "--supply-v", "3"], capsys)
-
-
-def main_ok(args):
-    try:
-        main(args)
-    except SystemExit as exc:
-        assert exc.code in (0, None), exc.code
+    assert "old.ppk" in refused(capsys, "measure", str(old), "--supply-v", "3")

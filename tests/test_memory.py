@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from joulescope_free.api import _analysis
-from joulescope_free.cli import app, main
+from helpers import run_cli
+from joulescope_free.cli import app
 from joulescope_free.errors import UserError
 from joulescope_free.hardware.cycles import cycle_arrays, layer_arrays
 from joulescope_free.hardware.memory import memory_map, place, placement
@@ -137,19 +138,16 @@ def test_cli_weights_in_flash_is_slower_than_the_teensy_default_tcm():
 
 
 def test_cli_bad_memory_is_one_line_and_exit_2(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["estimate", str(KWS), "--mcu", "stm32h7a3", "--arena-in", "psram"])
-    out, err = capsys.readouterr()
-    assert exc.value.code == 2 and out == ""
+    code, out, err = run_cli(capsys, "estimate", KWS, "--mcu", "stm32h7a3", "--arena-in", "psram")
+    assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "stm32h7a3 has no such memory" in lines[0] and "sram" in lines[0], err
 
 
 def test_mcus_json_shows_the_memory_map(capsys):
-    with pytest.raises(SystemExit) as exc:
-        main(["mcus", "esp32s3", "--json"])
-    assert exc.value.code in (0, None)
-    doc = json.loads(capsys.readouterr().out)
+    code, out, _ = run_cli(capsys, "mcus", "esp32s3", "--json")
+    assert code == 0
+    doc = json.loads(out)
     doc = doc[0] if isinstance(doc, list) else doc
     mem = doc["memory"]
     assert mem["code_in"] == "flash" and mem["weights_in"] == ["flash"] and mem["arena_in"] == ["sram", "psram"]
@@ -171,10 +169,9 @@ def test_compare_passes_the_placement_to_every_target(capsys):
     vww = str(DATA / "vww_mobilenet_v1_025_96_int8.tflite")
     rows = {}
     for extra in ([], ["--weights-in", "flash"]):
-        with pytest.raises(SystemExit) as exc:
-            main(["compare", vww, "--mcu", "imxrt1062,stm32h7a3", "--json", *extra])
-        assert exc.value.code in (0, None)
-        rows[tuple(extra)] = {r["mcu"]: r["latency_s"] for r in json.loads(capsys.readouterr().out)}
+        code, out, _ = run_cli(capsys, "compare", vww, "--mcu", "imxrt1062,stm32h7a3", "--json", *extra)
+        assert code == 0
+        rows[tuple(extra)] = {r["mcu"]: r["latency_s"] for r in json.loads(out)}
     # the Teensy's 214 KiB of weights leave TCM for QSPI flash; the H7A3's weights are in flash by default
     assert rows[("--weights-in", "flash")]["imxrt1062"] > rows[()]["imxrt1062"]
     assert rows[("--weights-in", "flash")]["stm32h7a3"] == pytest.approx(rows[()]["stm32h7a3"], rel=1e-12)

@@ -13,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 import joulescope_free as jf
-from joulescope_free.cli import app, main
+from helpers import run_cli
+from joulescope_free.cli import app
 from joulescope_free.render.usage import life_text
 from joulescope_free.units import si_format
 
@@ -169,13 +170,12 @@ def test_the_file_is_self_contained(page):
     assert "url(http" not in text
 
 
-def test_api_returns_the_page_and_refuses_a_wrong_name(tmp_path):
+def test_api_returns_the_page_and_refuses_a_wrong_name(tmp_path, capsys):
     html = jf.report(KWS, "nrf52840")  # no duty cycle: cards, layers and notes only
     assert html.startswith("<!DOCTYPE html>") and 'id="chart-layers-0"' in html and "chart-life" not in html
     target = tmp_path / "review.pdf"
-    with pytest.raises(SystemExit) as exc:
-        main(["report", KWS, "--mcu", "nrf52840", "-o", str(target)])
-    assert exc.value.code == 2 and not target.exists()
+    code, _, _ = run_cli(capsys, "report", KWS, "--mcu", "nrf52840", "-o", target)
+    assert code == 2 and not target.exists()
 
 
 def test_a_fixed_clock_part_has_a_sentence_for_its_clock(page):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from joulescope_free.cli import main
+from helpers import refused, run_cli
 from joulescope_free.paths import data_dir
 
 DATA = Path(__file__).parent / "data"
@@ -32,19 +32,13 @@ def fit_file() -> dict:
 
 
 def run_json(capsys, *argv) -> dict:
-    with pytest.raises(SystemExit) as exc:
-        main(["estimate", *map(str, argv), "--json"])
-    out, err = capsys.readouterr()
-    assert (exc.value.code or 0) == 0, err
+    code, out, err = run_cli(capsys, "estimate", *argv, "--json")
+    assert code == 0, err
     return json.loads(out)
 
 
 def run_fail(capsys, *argv) -> str:
-    with pytest.raises(SystemExit) as exc:
-        main(["estimate", *map(str, argv)])
-    _, err = capsys.readouterr()
-    assert exc.value.code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
+    return refused(capsys, "estimate", *argv)
 
 
 def test_latency_scales_with_threads_as_the_amdahl_law_says(capsys):
