@@ -18,26 +18,6 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, at top level or inside functions; ``from X import y`` counts X and X.y."""
-    package = module_name(path).split(".")
-    if path.name != "__init__.py":
-        package = package[:-1]
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            out.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            target = ".".join(base + ([node.module] if node.module else []))
-            out.add(target)
-            out.update(f"{target}.{alias.name}" for alias in node.names)
-    return out
-
-
-GRAPH = {module_name(p): imports(p) for p in sorted(PKG.rglob("*.py"))}
-
-
 def test_the_reader_resolves_relative_imports():
     # controls: these imports are known to exist, so the checks below are not vacuous
     assert API in GRAPH["joulescope_free.cli"]  # from .api import estimate
@@ -126,6 +106,10 @@ def package_graph() -> dict:
     return out
 
 
+#: the package's import edges (module -> the modules it imports anywhere), read once for the layer checks above
+GRAPH = package_graph()
+
+
 def kernel_sim_graph() -> dict:
     """kernel_sim's modules import each other as top-level modules (its scripts put the folder on sys.path)."""
     files = {p.stem: p for p in sorted(KERNEL_SIM.glob("*.py"))}
@@ -172,7 +156,7 @@ def test_the_circle_finder_finds_circles():
 
 def test_the_graphs_see_lazy_imports():
     # controls: imports known to sit inside functions, so the circle checks below are not vacuous
-    pkg, sim = package_graph(), kernel_sim_graph()
+    pkg, sim = GRAPH, kernel_sim_graph()
     assert "joulescope_free.hardware.kernels" in pkg["joulescope_free.hardware.runtimes"]  # in with_build
     assert "joulescope_free.render.html" in pkg["joulescope_free.review"]  # in report
     assert "joulescope_free.review" in pkg["joulescope_free"]  # the lazy façade
@@ -187,8 +171,7 @@ def explain(graph: dict) -> str:
 
 
 def test_no_import_circles_in_the_package():
-    graph = package_graph()
-    assert circles(graph) == [], explain(graph)
+    assert circles(GRAPH) == [], explain(GRAPH)
 
 
 def test_no_import_circles_in_the_kernel_simulator():
