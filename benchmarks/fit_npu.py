@@ -17,6 +17,7 @@ sister NPU (MCX N947, MAX78002).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import re
 import sys
@@ -62,12 +63,15 @@ def mobilenet_v1_025_224(folder: Path) -> Path:
     return path
 
 
-def _estimate_at(part_id: str, eff: float, path: Path, clock_mhz, folder: Path, n=[0]) -> dict:
+#: numbers the part-file copies: each copy a new name (part files are cached by path)
+_COPIES = itertools.count(1)
+
+
+def _estimate_at(part_id: str, eff: float, path: Path, clock_mhz, folder: Path) -> dict:
     """The part at efficiency ``eff`` (a copy of its file in ``folder``; each copy a new name: files are cached)."""
-    n[0] += 1
     text = (MCUS / f"{part_id}.toml").read_text(encoding="utf-8")
     text = re.sub(r"^efficiency = \{ value = [^,]+,", f"efficiency = {{ value = {eff!r},", text, flags=re.M)
-    copy = folder / f"{part_id}-{n[0]}.toml"
+    copy = folder / f"{part_id}-{next(_COPIES)}.toml"
     copy.write_text(text, encoding="utf-8")
     return jf.estimate(path, mcu=str(copy), clock_mhz=clock_mhz).summary
 

@@ -135,8 +135,8 @@ def toml_value(fig: dict) -> str:
 
 
 def write(x: np.ndarray, band: tuple, n_lobo: int, n_lomo: int) -> None:
-    how = (f"fitted by benchmarks/sbc_accuracy.py to the 30 XNNPACK figures of power_models/reference/sbc_anchors.csv "
-           f"(each board at all its cores)")
+    how = ("fitted by benchmarks/sbc_accuracy.py to the 30 XNNPACK figures of power_models/reference/sbc_anchors.csv "
+           "(each board at all its cores)")
     lines = ["# Linux-board latency model (joulescope_free/hardware/sbc.py): parameters fitted to published XNNPACK "
              "figures.", "# Written by benchmarks/sbc_accuracy.py --write; do not edit by hand.",
              "# cycles per MAC are relative to the core's peak MACs per cycle (_cores.toml); fully connected layers "

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..datafile import as_figure, is_figure, load_toml
+from ..datafile import as_figure, load_toml
 from ..errors import UserError, closest
 
 ACCELERATORS = ("npu", "none")
