@@ -17,7 +17,7 @@ API (stable; the TFLM and other library modules use it):
 ``symbols(elf)`` (name -> (address, size)); ``compile_flags(core, build, cxx)``, ``compiler_version()``,
 ``unicorn_version()`` for the provenance strings.
 
-Cycles come from ``timing.block_cost`` for every executed basic block (pre-decoded once with capstone), plus
+Cycles come from ``timing.block_costs`` for every executed basic block (decoded once with capstone), plus
 the taken-branch penalty for every block exit that does not fall through. Memory is zero-wait-state.
 The whole image (code, constants, data, bss) lives in one RAM region at 0x2000_0000; the stack in its own.
 """
@@ -176,20 +176,6 @@ def _cpu_model(core: str) -> int:
 _BLOCK_CACHE: dict = {}  # (elf, mtime, core, address, size) -> (BlockCost, n_instructions)
 
 
-def _block(uc, key, core):
-    from timing import block_cost, disassembler
-
-    hit = _BLOCK_CACHE.get(key)
-    if hit is None:
-        address, size = key[-2:]
-        code = bytes(uc.mem_read(address, size))
-        insns = list(disassembler().disasm(code, address))
-        if sum(i.size for i in insns) != size:
-            raise RuntimeError(f"capstone could not decode the block at {address:#x} ({size} bytes)")
-        hit = _BLOCK_CACHE[key] = (block_cost(insns, core), len(insns))
-    return hit
-
-
 def _cost_blocks(uc, keys, core):
     """Decode and cost every block of ``keys`` not cached yet, in one batch (the Cortex-M7's llvm-mca runs once)."""
     from timing import block_costs, disassembler
@@ -282,20 +268,21 @@ def run(elf, core: str, set_globals: dict | None = None, read: dict | None = Non
     if uc.reg_read(U.UC_ARM_REG_PC) & ~1 != MAGIC_RETURN:
         raise RuntimeError(f"{entry} did not return (timeout {timeout_s} s or fault)")
 
-    _cost_blocks(uc, [(str(elf), mtime, core, *key[1:]) for key in edges] +
-                 [(str(elf), mtime, core, *key[0]) for key in edges if key[0] is not None], core)
+    def cached(block):  # (BlockCost, n_instructions) of an (address, size) block of this ELF on this core
+        return _BLOCK_CACHE[(str(elf), mtime, core, *block)]
+
+    _cost_blocks(uc, [(str(elf), mtime, core, address, size) for _, address, size in edges], core)
     cycles = instructions = blocks = 0
     counts: dict = {}
     for (prev, address, size), n in edges.items():
         counts[(address, size)] = counts.get((address, size), 0) + n
         if prev is not None and prev[0] + prev[1] != address:  # the previous block left by a taken branch
-            cost, _ = _block(uc, (str(elf), mtime, core, *prev), core)
-            cycles += n * cost.taken
+            cycles += n * cached(prev)[0].taken
     last = state["prev"]
     if last is not None:  # the final return leaves by a taken branch too
-        cycles += _block(uc, (str(elf), mtime, core, *last), core)[0].taken
+        cycles += cached(last)[0].taken
     for (address, size), n in counts.items():
-        cost, n_insns = _block(uc, (str(elf), mtime, core, address, size), core)
+        cost, n_insns = cached((address, size))
         cycles += n * cost.base
         instructions += n * n_insns
         blocks += n
