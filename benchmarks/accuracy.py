@@ -174,8 +174,8 @@ def main() -> None:
         lobo[test] = model.predict(model.fit(~held_rows))[test]
         lobo_naive[test] = naive_predictions(rows, ~held_rows)[0][test]
     add("latency, leave-one-board-out", lobo_naive, meas_lat, lobo, meas_lat)
-    per_board = [f"{b} {np.nanmedian(meas_lat[rows['mcu_id'].to_numpy() == b] / lobo[rows['mcu_id'].to_numpy() == b]):.2f}"
-                 for b in boards]
+    mcu_ids = rows["mcu_id"].to_numpy()
+    per_board = [f"{b} {np.nanmedian(meas_lat[mcu_ids == b] / lobo[mcu_ids == b]):.2f}" for b in boards]
     print(f"leave-one-board-out: measured/predicted latency median per held-out board: {', '.join(per_board)}")
     lobo_e = lobo * current
     add("energy, leave-one-board-out", lobo_naive * naive_e / naive_lat, meas_e, lobo_e, meas_e)
@@ -313,7 +313,6 @@ def main() -> None:
     # group's rows (a model, a board) against the band made without that group, what a new model or board meets
     print(f"\n{'band coverage (80 % bands)':44} {'n':>4} {'level':>6} {'all':>6} {'nested':>7} {'hi/lo':>6} "
           f"{'nested hi/lo':>13}")
-    lopo_groups = rows["mcu_id"].to_numpy()
 
     def coverage(label, ratios, groups, band_of, level=COVERAGE):
         r = np.asarray(ratios, dtype=float)
@@ -333,7 +332,7 @@ def main() -> None:
                  lambda r, k=kind: combine_bands(band_from_ratios(r, COVERAGE), board[k]))
         coverage(f"extrapolated, {kind} (by release)", rel_lat if kind == "latency" else rel_e, rel_group,
                  lambda r, c=rel_levels[k]: band_from_ratios(r, c), rel_levels[k])
-        coverage(f"no data, {kind} (by board)", (meas / pred_lobo)[ok], rows["mcu_id"].to_numpy()[ok],
+        coverage(f"no data, {kind} (by board)", (meas / pred_lobo)[ok], mcu_ids[ok],
                  lambda r: combine_bands(band_from_ratios(r, COVERAGE), spread))
     # the power model alone, by part, judged as it ships: a part without its own measurement gets the geometric mean
     # of the measured parts' factors and bands.current_band (the prediction interval of those factors). Each
@@ -351,9 +350,9 @@ def main() -> None:
     keep = np.isfinite(current_ratio)
     shipped = current_band(COVERAGE)
     held_in, widths = [], []
-    for part in sorted(set(lopo_groups[keep])):
+    for part in sorted(set(mcu_ids[keep])):
         lo, hi = band_without(part)
-        r = current_ratio[keep & (lopo_groups == part)]
+        r = current_ratio[keep & (mcu_ids == part)]
         held_in += list((r >= lo) & (r <= hi))
         widths.append(hi / lo)
     r = current_ratio[keep]

@@ -233,11 +233,6 @@ def no_data_reason(runtime, core: str) -> str:
     return ""
 
 
-#: the band file's scopes: an estimate without data on its core class; an estimate whose kernels no board measured
-#: (a runtime whose kernel table is a stand-in loop, a model that is mostly float32 or hybrid layers)
-SCOPES = ("no data", "unmeasured kernels")
-
-
 def widest_band(path=None, scope: str = "no data") -> Band | None:
     """The band of an estimate with no data behind it for its core class: the file's ``scope = "no data"`` entry
     (written by benchmarks/accuracy.py from the held-out errors of such estimates), else the envelope of every band
