@@ -36,6 +36,7 @@ import numpy as np
 
 from ..datafile import as_figure, load_toml
 from ..errors import UserError, closest
+from .power import through_regulator
 
 ACCELERATORS = ("npu", "none")
 NPU_KINDS = ("ethos-u", "throughput")
@@ -336,11 +337,9 @@ def plan(npu: Npu, analysis, core_clock_hz: float) -> NpuPlan:
 
 # ------------------------------------------------------------------------------------------------ inference
 def npu_current_a(npu: Npu, supply_v: float, what: float) -> float:
-    """A current figure of the NPU table moved from its reference supply to ``supply_v`` (switch-mode regulators:
-    about constant power; an LDO: the same current)."""
-    if npu.regulator in ("smps", "dcdc") and supply_v > 0:
-        return what * npu.reference_supply_v / supply_v
-    return what
+    """A current figure of the NPU table moved from its reference supply to ``supply_v`` through the part's
+    regulator (power.through_regulator: switchers about constant power, an LDO the same current)."""
+    return through_regulator(what, npu.regulator, npu.reference_supply_v, supply_v)
 
 
 def inference(npu: Npu, analysis, part, rt, core, clock_hz: float, supply_v: float, compute, memory, power,

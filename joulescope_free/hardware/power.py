@@ -18,16 +18,22 @@ from ..datafile import as_figure, load_toml
 from ..paths import data_dir
 
 
+def through_regulator(current_a: float, regulator: str, reference_v: float, supply_v: float,
+                      power_slope_per_v: float = 0.0) -> float:
+    """A current figure that holds at ``reference_v`` moved to ``supply_v`` through an on-chip regulator (one of
+    catalog.REGULATORS): an LDO passes the current through; a switcher (SMPS, DC/DC) keeps the power, changed by
+    ``power_slope_per_v`` per volt where the part's tables give it (the converter draws more at a higher input), so
+    current = I_ref x V_ref / V x (1 + slope x (V - V_ref))."""
+    if regulator in ("smps", "dcdc") and supply_v > 0:
+        return current_a * reference_v / supply_v * (1.0 + power_slope_per_v * (supply_v - reference_v))
+    return current_a
+
+
 def datasheet_run_current_a(mcu, clock_hz: float, supply_v: float) -> float:
     """Run current from the catalog figures at ``clock_hz`` (the lowest voltage range that allows it, where the part
-    lists ranges), moved to ``supply_v`` through the on-chip regulator: an LDO passes the current through; an SMPS
-    keeps the power, changed by ``power_slope_per_v`` per volt where the part's tables give it (the converter
-    draws more at a higher input), so current = I_ref x V_ref / V x (1 + slope x (V - V_ref))."""
-    current = mcu.run_current_a(clock_hz)
-    if str(mcu.regulator).lower() in ("smps", "dcdc", "dc-dc", "buck") and supply_v > 0:
-        ref = mcu.run_reference_v
-        current *= ref / supply_v * (1.0 + mcu.power_slope_per_v * (supply_v - ref))
-    return current
+    lists ranges), moved to ``supply_v`` through the on-chip regulator (:func:`through_regulator`)."""
+    return through_regulator(mcu.run_current_a(clock_hz), mcu.regulator, mcu.run_reference_v, supply_v,
+                             mcu.power_slope_per_v)
 
 
 @dataclass(frozen=True)
